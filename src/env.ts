@@ -1,0 +1,32 @@
+import type { TaskObject } from "./tasks/task-object.ts";
+import type { TaskParams } from "./tasks/task-workflow.ts";
+
+/** Bindings, vars and secrets (names fixed by API.md §2). Secrets are optional: a vendor without them is not offered. */
+export interface Env {
+  TASKS: DurableObjectNamespace<TaskObject>;
+  TASK_WORKFLOW: Workflow<TaskParams>;
+  VIDEOS: R2Bucket;
+
+  API_KEYS?: string;
+  KLING_ACCESS_KEY?: string;
+  KLING_SECRET_KEY?: string;
+  KLING_BASE_URL?: string;
+  VIDU_API_KEY?: string;
+  VIDU_BASE_URL?: string;
+  VOLC_ACCESS_KEY_ID?: string;
+  VOLC_SECRET_ACCESS_KEY?: string;
+  JIMENG_BASE_URL?: string;
+  PUBLIC_BASE_URL?: string;
+  URL_SIGNING_SECRET?: string;
+  WEBHOOK_SECRET?: string;
+  POLL_INTERVALS?: string;
+  TASK_DEADLINE?: string;
+}
+
+// `env` from "cloudflare:workers" (used by tests) is typed as Cloudflare.Env.
+declare global {
+  namespace Cloudflare {
+    interface Env extends GatewayEnv {}
+  }
+}
+type GatewayEnv = Env;

@@ -1,0 +1,102 @@
+import type { Env } from "../env.ts";
+import type { TaskError } from "../lib/errors.ts";
+
+export type VendorId = "kling" | "vidu" | "jimeng";
+
+/** What one model accepts; served by GET /v1/models and enforced before anything reaches a vendor. */
+export interface ModelSpec {
+  id: string;
+  vendor: VendorId;
+  durations: number[];
+  default_duration: number;
+  fps: number;
+  aspect_ratios: string[];
+  resolutions: string[];
+  /** Input kinds: "text", "image", "image_tail", "image_list", … */
+  inputs: string[];
+  seed: boolean;
+  prompt_max: number;
+}
+
+/** A first-frame image as the client gave it: a URL, or base64 with the data-URI prefix removed. */
+export type ImageInput = { kind: "url"; url: string } | { kind: "base64"; data: string; mime: string };
+
+/** The unified request after validation common to every vendor. */
+export interface GenerationInput {
+  model: string;
+  prompt: string;
+  duration?: number;
+  size?: { width: number; height: number };
+  image?: ImageInput;
+  /** Vendor-specific fields passed through as they are (callback_url already removed). */
+  metadata: Record<string, unknown>;
+  seed?: number;
+}
+
+/** One HTTP call to a vendor, as data: providers describe calls, the workflow makes them. */
+export interface VendorCall {
+  method: "GET" | "POST";
+  /** Path plus query, e.g. "/v1/videos/text2video". */
+  path: string;
+  body?: unknown;
+}
+
+/** The vendor request of a task, fixed at POST time, and what polling needs to find the task again. */
+export interface SubmitPlan {
+  call: VendorCall;
+  /** Small vendor-specific facts the poll needs (Kling's endpoint family, Jimeng's req_key). */
+  ref: Record<string, string>;
+}
+
+export interface PlanContext {
+  taskId: string;
+  /** This gateway's per-task callback URL, for vendors that call back. */
+  callbackUrl: string;
+}
+
+/** What a vendor answer means to the workflow. */
+export type Outcome =
+  | { kind: "accepted"; upstreamId: string }
+  | { kind: "pending"; vendorStatus: string }
+  | { kind: "succeeded"; videoUrl: string; coverUrl?: string; seed?: number }
+  | { kind: "failed"; error: TaskError }
+  | { kind: "busy"; message: string }
+  | { kind: "transient"; message: string }
+  /** A lookup found no such task: a lost submit answer really was lost, so submitting again is safe. */
+  | { kind: "absent" };
+
+/** A vendor answer as received: status plus the parsed JSON body (null when it was not JSON). */
+export interface VendorReply {
+  status: number;
+  body: unknown;
+}
+
+export interface Provider {
+  vendor: VendorId;
+  /** Human name used in messages. */
+  name: string;
+  models: ModelSpec[];
+  /** Whether the vendor calls back, so the task gets a callback URL. */
+  callbacks: boolean;
+  configured(env: Env): boolean;
+  baseUrl(env: Env): string;
+  /** Pure: the vendor request for a validated input; throws ApiError(400) for what this vendor cannot do. */
+  plan(input: GenerationInput, model: ModelSpec, ctx: PlanContext): SubmitPlan;
+  /** Headers that authenticate `call` whose serialized body is `bodyText`. */
+  authorize(env: Env, call: VendorCall, bodyText: string | undefined): Promise<Record<string, string>>;
+  interpretSubmit(reply: VendorReply): Outcome;
+  pollCall(upstreamId: string, ref: Record<string, string>): VendorCall;
+  interpretPoll(reply: VendorReply): Outcome;
+  /**
+   * Finds a task by our own task id, for vendors that support it, so a submit whose answer was lost is found
+   * rather than paid for twice. `interpret` answers accepted (with the vendor's id), absent or transient.
+   */
+  /**
+   * Checks a vendor's own callback signature (Vidu), beyond the per-task URL token every callback carries.
+   * Returns the nonce to remember (a reused one is a replay), or an error saying why it does not verify.
+   */
+  verifyCallback?(env: Env, request: Request, rawBody: string, nowMs: number): Promise<{ nonce: string } | { error: string }>;
+  /** Reads a callback body (untrusted) into the vendor task id (when it carries one) and status; null when malformed. */
+  readCallback?(body: unknown): { upstreamId: string | null; status: string } | null;
+  lookup?: { call(taskId: string, ref: Record<string, string>): VendorCall; interpret(reply: VendorReply): Outcome };
+}

@@ -1,0 +1,195 @@
+import * as v from "valibot";
+import { aspectRatioFor, base64Bytes, invalid, parseImage, resolutionFor, vendorFailure } from "../shared.ts";
+import type { GenerationInput, ImageInput, ModelSpec, Outcome, PlanContext, SubmitPlan, VendorCall, VendorReply } from "../types.ts";
+import { VIDU_MODERATION, viduError } from "./errors.ts";
+import { limitsFor, TAKES_ASPECT_RATIO, VIDU_TABLE, type ViduEndpoint } from "./models.ts";
+
+/** Set by the gateway from the top-level request; metadata may not override them. */
+const RESERVED = ["model", "prompt"];
+const MAX_REFERENCE_IMAGES = 7;
+/** Vidu's limit on a decoded base64 image. */
+const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
+
+const ENDPOINT_NAME: Record<ViduEndpoint, string> = {
+  text2video: "text-to-video",
+  img2video: "image-to-video",
+  "start-end2video": "start-end-to-video",
+  reference2video: "reference-to-video",
+};
+
+const ENDPOINT_INPUT: Record<ViduEndpoint, string> = {
+  text2video: "a request without image",
+  img2video: "image",
+  "start-end2video": "image and metadata.image_tail",
+  reference2video: "metadata.images",
+};
+
+const needs = (e: ViduEndpoint) => `${ENDPOINT_NAME[e]} (${ENDPOINT_INPUT[e]})`;
+
+function endpointOf(input: GenerationInput): ViduEndpoint {
+  const { images, image_tail } = input.metadata;
+  if (images !== undefined) {
+    if (input.image || image_tail !== undefined) {
+      invalid("metadata.images", "metadata.images (reference-to-video) cannot be combined with image or metadata.image_tail; send one or the other.");
+    }
+    return "reference2video";
+  }
+  if (image_tail !== undefined) {
+    if (!input.image) invalid("image", "metadata.image_tail is the last frame; give the first frame as image too.");
+    return "start-end2video";
+  }
+  return input.image ? "img2video" : "text2video";
+}
+
+/** Vidu takes URLs, or base64 only as a data URI: raw base64 gets its prefix back. */
+function viduImage(image: ImageInput): string {
+  return image.kind === "url" ? image.url : `data:${image.mime};base64,${image.data}`;
+}
+
+/** An image given inside metadata, checked like the top-level image (which the API layer checks). */
+function metadataImage(value: unknown, param: string): string {
+  const image = typeof value === "string" ? parseImage(value) : null;
+  if (!image) return invalid(param, `${param} must be an http(s) URL, a data URI (data:image/png;base64,...) or raw base64.`);
+  if (image.kind === "base64" && base64Bytes(image.data) > MAX_IMAGE_BYTES) {
+    invalid(param, `${param} is larger than 10 MiB decoded; send a smaller image or a URL to it.`, "image_too_large");
+  }
+  return viduImage(image);
+}
+
+function imagesFor(endpoint: ViduEndpoint, input: GenerationInput): string[] | undefined {
+  const { images, image_tail } = input.metadata;
+  if (endpoint === "img2video") return [viduImage(input.image!)];
+  if (endpoint === "start-end2video") return [viduImage(input.image!), metadataImage(image_tail, "metadata.image_tail")];
+  if (endpoint !== "reference2video") return undefined;
+  if (!Array.isArray(images) || images.length < 1 || images.length > MAX_REFERENCE_IMAGES) {
+    invalid("metadata.images", `metadata.images must be a list of 1 to ${MAX_REFERENCE_IMAGES} images (URLs or data URIs).`);
+  }
+  return images.map((image, i) => metadataImage(image, `metadata.images[${i}]`));
+}
+
+/**
+ * Pure: unified request → Vidu create call. Metadata goes through as given; its duration, resolution and
+ * aspect_ratio override the ones mapped from the request, after the same checks.
+ */
+export function planVidu(input: GenerationInput, model: ModelSpec, ctx: PlanContext): SubmitPlan {
+  const vm = VIDU_TABLE.find((m) => m.spec.id === model.id)!;
+  for (const key of RESERVED) {
+    if (key in input.metadata) invalid(`metadata.${key}`, `metadata.${key} is set by the gateway from the request; remove it.`);
+  }
+  const endpoint = endpointOf(input);
+  if (!vm.endpoints.includes(endpoint)) {
+    const can = vm.endpoints.map(needs).join(" or ");
+    invalid(endpoint === "text2video" ? "image" : "model", `${model.id} does not do ${needs(endpoint)}; it does ${can}.`);
+  }
+  if (endpoint === "reference2video" && input.prompt.trim() === "") {
+    invalid("prompt", "Vidu reference-to-video needs a prompt.", "missing_required_field");
+  }
+  const { images: _images, image_tail: _tail, duration: metaDuration, resolution: metaResolution, aspect_ratio: metaRatio, ...rest } =
+    input.metadata;
+  if (input.seed !== undefined && rest.seed !== undefined && rest.seed !== input.seed) {
+    invalid("metadata.seed", "seed and metadata.seed differ; send one of them.");
+  }
+
+  const duration = (metaDuration ?? input.duration ?? model.default_duration) as number;
+  const limits = limitsFor(vm, endpoint, duration);
+  const onEndpoint = `${model.id} ${ENDPOINT_NAME[endpoint]}`;
+  if (!limits.durations.includes(duration)) {
+    invalid(metaDuration === undefined ? "duration" : "metadata.duration", `${onEndpoint} takes duration ${limits.durations.join(", ")} (seconds).`);
+  }
+  if (metaResolution !== undefined && !limits.resolutions.includes(metaResolution as string)) {
+    invalid("metadata.resolution", `${onEndpoint} at ${duration} s takes resolution ${limits.resolutions.join(", ")}.`);
+  }
+  const takesRatio = TAKES_ASPECT_RATIO.includes(endpoint);
+  if (metaRatio !== undefined && (!takesRatio || !model.aspect_ratios.includes(metaRatio as string))) {
+    invalid("metadata.aspect_ratio", takesRatio
+      ? `metadata.aspect_ratio must be one of ${model.aspect_ratios.join(", ")}.`
+      : "Vidu takes the aspect ratio of image-based videos from the image; remove metadata.aspect_ratio.");
+  }
+
+  const body: Record<string, unknown> = { model: model.id, duration };
+  const images = imagesFor(endpoint, input);
+  if (images) body.images = images;
+  if (input.prompt !== "") body.prompt = input.prompt;
+  if (input.seed !== undefined) body.seed = input.seed;
+  const resolution = metaResolution ?? (input.size && resolutionFor(input.size, limits.resolutions));
+  if (resolution) body.resolution = resolution;
+  const ratio = metaRatio ?? (input.size && takesRatio ? aspectRatioFor(input.size, model.aspect_ratios) : undefined);
+  if (ratio) body.aspect_ratio = ratio;
+  Object.assign(body, rest, { callback_url: ctx.callbackUrl });
+  // Vidu finds a task by its id alone: polling needs nothing more.
+  return { call: { method: "POST", path: `/ent/v2/${endpoint}`, body }, ref: {} };
+}
+
+const ErrorEnvelope = v.object({ reason: v.string(), message: v.optional(v.string(), "") });
+const Created = v.object({ task_id: v.pipe(v.string(), v.nonEmpty()) });
+export const ViduTask = v.object({
+  state: v.string(),
+  err_code: v.nullish(v.string()),
+  creations: v.nullish(v.array(v.object({ url: v.nullish(v.string()), cover_url: v.nullish(v.string()) }))),
+});
+
+/** Vidu answers success with a bare object and anything else with its error envelope and a matching HTTP status. */
+function refusal(reply: VendorReply, phase: "submit" | "poll"): Outcome | null {
+  if (reply.status >= 200 && reply.status < 300) return null;
+  const error = v.safeParse(ErrorEnvelope, reply.body);
+  return error.success
+    ? viduError(error.output.reason, error.output.message, reply.status, phase)
+    : viduError("", "the answer was not Vidu's error envelope", reply.status, phase);
+}
+
+export function interpretViduSubmit(reply: VendorReply): Outcome {
+  const refused = refusal(reply, "submit");
+  if (refused) return refused;
+  const created = v.safeParse(Created, reply.body);
+  return created.success
+    ? { kind: "accepted", upstreamId: created.output.task_id }
+    : { kind: "transient", message: "Vidu accepted the task but sent no task_id" };
+}
+
+/** Maps one Vidu task (a query answer or a callback body) to an outcome. */
+export function viduTaskOutcome(task: v.InferOutput<typeof ViduTask>): Outcome {
+  switch (task.state) {
+    case "created":
+    case "queueing":
+    case "processing":
+      return { kind: "pending", vendorStatus: task.state };
+    case "success": {
+      const creation = task.creations?.[0];
+      if (!creation?.url) return { kind: "transient", message: "Vidu reported success without a video URL" };
+      return { kind: "succeeded", videoUrl: creation.url, ...(creation.cover_url ? { coverUrl: creation.cover_url } : {}) };
+    }
+    case "failed": {
+      const code = task.err_code || "no reason given";
+      return VIDU_MODERATION.has(code) ? vendorFailure.moderation("Vidu", code) : vendorFailure.generation("Vidu", code);
+    }
+    default:
+      // A state we have never seen is never taken for success: keep polling until the deadline.
+      return { kind: "pending", vendorStatus: task.state };
+  }
+}
+
+export function interpretViduPoll(reply: VendorReply): Outcome {
+  const refused = refusal(reply, "poll");
+  if (refused) return refused;
+  const task = v.safeParse(ViduTask, reply.body);
+  return task.success ? viduTaskOutcome(task.output) : { kind: "transient", message: "Vidu sent a task without state" };
+}
+
+export function viduPollCall(id: string): VendorCall {
+  return { method: "GET", path: `/ent/v2/tasks/${encodeURIComponent(id)}/creations` };
+}
+
+/** Vidu cancels only tasks not yet scheduled; it answers `{}` or its error envelope. */
+export function viduCancelCall(id: string): VendorCall {
+  return { method: "POST", path: `/ent/v2/tasks/${encodeURIComponent(id)}/cancel`, body: { id } };
+}
+
+// The documented callback body is the Get shape, which names no task; deliveries carry `task_id` or `id`.
+const ViduCallback = v.object({ task_id: v.nullish(v.string()), id: v.nullish(v.string()), state: v.string() });
+
+/** Reads a callback body (untrusted) into the task id and state it reports; only a hint, confirmed by a query. */
+export function readViduCallback(body: unknown): { upstreamId: string | null; status: string } | null {
+  const parsed = v.safeParse(ViduCallback, body);
+  // The documented body (the Get shape) has no id; the signed per-task URL already names the task.
+  return parsed.success ? { upstreamId: parsed.output.task_id || parsed.output.id || null, status: parsed.output.state } : null;
+}

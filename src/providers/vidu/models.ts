@@ -1,0 +1,94 @@
+import type { ModelSpec } from "../types.ts";
+
+/** Vidu's create endpoints (`POST /ent/v2/<endpoint>`); each model takes only some of them. */
+export type ViduEndpoint = "text2video" | "img2video" | "start-end2video" | "reference2video";
+
+export interface ViduLimits {
+  durations: number[];
+  resolutions: string[];
+}
+
+/** A model's public spec plus the Vidu-only rules behind it (kept out of the spec so GET /v1/models shows none of them). */
+export interface ViduModel {
+  spec: ModelSpec;
+  endpoints: ViduEndpoint[];
+  /** Narrower resolutions at one duration: vidu1.5 and vidu2.0 render 8 s at 720p only. */
+  resolutionsAt?: Record<number, string[]>;
+  /** Narrower limits on one endpoint: vidu2.0 reference-to-video is 4 s at 360p/720p. */
+  endpointLimits?: Partial<Record<ViduEndpoint, ViduLimits>>;
+}
+
+/** Vidu sets the aspect ratio only on these; image-based endpoints take it from the image. */
+export const TAKES_ASPECT_RATIO: readonly ViduEndpoint[] = ["text2video", "reference2video"];
+
+const INPUT_OF: Record<ViduEndpoint, string> = {
+  text2video: "text",
+  img2video: "image",
+  "start-end2video": "image_tail",
+  reference2video: "images",
+};
+
+const RATIOS = ["16:9", "9:16", "1:1"];
+const RATIOS_Q = [...RATIOS, "3:4", "4:3"]; // 3:4 and 4:3 are q2/q3 only
+const LEGACY_RES = ["360p", "720p", "1080p"];
+const Q_RES = ["540p", "720p", "1080p"];
+const seconds = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+function vidu(
+  id: string,
+  endpoints: ViduEndpoint[],
+  limits: ViduLimits & { default_duration: number; aspect_ratios: string[] },
+  rules: Pick<ViduModel, "resolutionsAt" | "endpointLimits"> = {},
+): ViduModel {
+  const ratios = endpoints.some((e) => TAKES_ASPECT_RATIO.includes(e)) ? limits.aspect_ratios : [];
+  return {
+    spec: {
+      id,
+      vendor: "vidu",
+      durations: limits.durations,
+      default_duration: limits.default_duration,
+      // The reference states no frame rate: 24 is assumed (task metadata reports the rate read from the MP4).
+      fps: 24,
+      aspect_ratios: ratios,
+      resolutions: limits.resolutions,
+      inputs: endpoints.map((e) => INPUT_OF[e]),
+      seed: true,
+      // Doc revisions say 1500, 2000 or 5000; 2000 is what current pages of every model accept.
+      prompt_max: 2000,
+    },
+    endpoints,
+    ...rules,
+  };
+}
+
+const Q1 = { durations: [5], default_duration: 5, resolutions: ["1080p"], aspect_ratios: RATIOS };
+const LEGACY = { durations: [4, 8], default_duration: 4, resolutions: LEGACY_RES, aspect_ratios: RATIOS };
+const EIGHT_SECONDS_720P = { 8: ["720p"] };
+const Q2 = { durations: seconds(1, 10), default_duration: 5, resolutions: Q_RES, aspect_ratios: RATIOS_Q };
+const Q3 = { durations: seconds(1, 16), default_duration: 5, resolutions: Q_RES, aspect_ratios: RATIOS_Q };
+
+/** Per the Vidu API reference (union of its revisions): which endpoints take which model, and their limits. */
+export const VIDU_TABLE: ViduModel[] = [
+  vidu("viduq1", ["text2video", "img2video", "start-end2video", "reference2video"], Q1),
+  vidu("viduq1-classic", ["img2video", "start-end2video"], Q1),
+  vidu("vidu2.0", ["img2video", "start-end2video", "reference2video"], LEGACY, {
+    resolutionsAt: EIGHT_SECONDS_720P,
+    endpointLimits: { reference2video: { durations: [4], resolutions: ["360p", "720p"] } },
+  }),
+  vidu("vidu1.5", ["text2video", "img2video", "start-end2video"], LEGACY, { resolutionsAt: EIGHT_SECONDS_720P }),
+  vidu("viduq2", ["text2video", "reference2video"], Q2),
+  vidu("viduq2-pro", ["img2video", "start-end2video", "reference2video"], Q2),
+  vidu("viduq2-turbo", ["img2video", "start-end2video"], Q2),
+  vidu("viduq3-pro", ["text2video", "img2video", "start-end2video"], Q3),
+  vidu("viduq3-turbo", ["text2video", "img2video", "start-end2video"], Q3),
+  vidu("viduq3-mix", ["reference2video"], { ...Q3, resolutions: ["720p", "1080p"] }),
+  vidu("viduq3", ["reference2video"], Q3),
+];
+
+export const VIDU_MODELS: ModelSpec[] = VIDU_TABLE.map((m) => m.spec);
+
+/** The durations and resolutions one model takes on one endpoint, at the duration asked for. */
+export function limitsFor(model: ViduModel, endpoint: ViduEndpoint, duration: number): ViduLimits {
+  const base = model.endpointLimits?.[endpoint] ?? model.spec;
+  return { durations: base.durations, resolutions: model.resolutionsAt?.[duration] ?? base.resolutions };
+}

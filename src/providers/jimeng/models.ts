@@ -1,0 +1,70 @@
+import type { ModelSpec } from "../types.ts";
+
+/** How many images (first frame, then tail frame) each documented req_key takes, and whether it needs a prompt. */
+interface ReqKeySpec {
+  images: number[];
+  resolution: "720p" | "1080p";
+  promptRequired: boolean;
+}
+
+export const REQ_KEYS: Record<string, ReqKeySpec> = {
+  jimeng_t2v_v30: { images: [0], resolution: "720p", promptRequired: true },
+  jimeng_i2v_first_v30: { images: [1], resolution: "720p", promptRequired: true },
+  jimeng_i2v_first_tail_v30: { images: [2], resolution: "720p", promptRequired: true },
+  jimeng_i2v_recamera_v30: { images: [1], resolution: "720p", promptRequired: true },
+  jimeng_t2v_v30_1080p: { images: [0], resolution: "1080p", promptRequired: true },
+  // The 1080P image keys have no trailing "p" (J-doc).
+  jimeng_i2v_first_v30_1080: { images: [1], resolution: "1080p", promptRequired: true },
+  jimeng_i2v_first_tail_v30_1080: { images: [2], resolution: "1080p", promptRequired: true },
+  // 3.0 Pro takes a prompt, a first frame, or both.
+  jimeng_ti2v_v30_pro: { images: [0, 1], resolution: "1080p", promptRequired: false },
+  // S2.0 Pro: fields known from community code only; its resolution and prompt rule are undocumented.
+  jimeng_vgfm_t2v_l20: { images: [0], resolution: "720p", promptRequired: true },
+  jimeng_vgfm_i2v_l20: { images: [1], resolution: "720p", promptRequired: false },
+};
+
+/** Friendly names: the req_key by number of images (0 → text, 1 → first frame, 2 → first + tail). */
+const FRIENDLY: Record<string, string[]> = {
+  jimeng_v30: ["jimeng_t2v_v30", "jimeng_i2v_first_v30", "jimeng_i2v_first_tail_v30"],
+  jimeng_v30_1080p: ["jimeng_t2v_v30_1080p", "jimeng_i2v_first_v30_1080", "jimeng_i2v_first_tail_v30_1080"],
+  jimeng_v30_pro: ["jimeng_ti2v_v30_pro", "jimeng_ti2v_v30_pro"],
+};
+
+/** The req_key a model means for a number of images; undefined when that model cannot take that many. */
+export function reqKeyFor(modelId: string, images: number): string | undefined {
+  const friendly = FRIENDLY[modelId];
+  if (friendly) return friendly[images];
+  return REQ_KEYS[modelId]?.images.includes(images) ? modelId : undefined;
+}
+
+/** Text-to-video takes one of these; image-to-video center-crops the image to the nearest of them. */
+export const JIMENG_ASPECT_RATIOS = ["16:9", "4:3", "1:1", "3:4", "9:16", "21:9"];
+
+/** The image counts a model takes, by which req_keys it stands for. */
+function imageCounts(id: string): number[] {
+  const friendly = FRIENDLY[id];
+  return friendly ? friendly.map((_, images) => images) : REQ_KEYS[id]!.images;
+}
+
+function jimeng(id: string): ModelSpec {
+  const counts = imageCounts(id);
+  const keys = FRIENDLY[id] ?? [id];
+  return {
+    id,
+    vendor: "jimeng",
+    durations: [5, 10],
+    default_duration: 5,
+    fps: 24,
+    aspect_ratios: JIMENG_ASPECT_RATIOS,
+    resolutions: [...new Set(keys.map((k) => REQ_KEYS[k]!.resolution))],
+    inputs: [
+      ...(counts.includes(0) ? ["text"] : []),
+      ...(counts.some((n) => n > 0) ? ["image"] : []),
+      ...(counts.includes(2) ? ["image_tail"] : []),
+    ],
+    seed: true,
+    prompt_max: 800,
+  };
+}
+
+export const JIMENG_MODELS: ModelSpec[] = [...Object.keys(REQ_KEYS), ...Object.keys(FRIENDLY)].map(jimeng);

@@ -1,0 +1,33 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../app-env.ts";
+import { requireApiKey } from "../auth/api-keys.ts";
+import { verifyContentSignature } from "../auth/signed-urls.ts";
+import { ApiError } from "../lib/errors.ts";
+import { serveObject } from "../storage/delivery.ts";
+import type { TaskRecord } from "../tasks/task-record.ts";
+import { ownedTask } from "./generations.ts";
+
+/** The MP4 of a task: with the owner's key, or with the signed query of the task's `url` and no key at all. */
+export const content = new Hono<AppEnv>().on(["GET", "HEAD"], "/:id/content", async (c) => {
+  const id = c.req.param("id");
+  const { expires, signature } = c.req.query();
+  let task: TaskRecord;
+  if (signature !== undefined || expires !== undefined) {
+    if (!(await verifyContentSignature(c.env, id, expires ?? "", signature ?? "", Math.floor(Date.now() / 1000)))) {
+      throw new ApiError(403, "This video link is invalid or has expired; read the task again for a fresh url.", "invalid_signature");
+    }
+    const found = await c.env.TASKS.getByName(id).read();
+    if (!found) throw new ApiError(404, `No task "${id}".`, "task_not_found", "task_id");
+    task = found;
+  } else {
+    await requireApiKey(c, async () => {}); // throws the 401 itself
+    task = await ownedTask(c.env, id, c.var.caller.keyId);
+  }
+  if (task.state !== "succeeded" || !task.video) {
+    const detail = task.state === "failed" ? "it failed, so there is no video" : "it is still processing; try again when its status is succeeded";
+    throw new ApiError(409, `Task ${id} has no video yet: ${detail}.`, "task_not_ready", "task_id");
+  }
+  const response = await serveObject(c.env.VIDEOS, task.video.key, c.req.raw);
+  if (!response) throw new ApiError(410, `The video of task ${id} is no longer stored.`, "video_expired", "task_id");
+  return response;
+});

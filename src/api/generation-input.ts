@@ -1,0 +1,94 @@
+import type { Env } from "../env.ts";
+import { ApiError } from "../lib/errors.ts";
+import { findModel, offeredModels } from "../providers/registry.ts";
+import { base64Bytes, invalid, parseImage } from "../providers/shared.ts";
+import type { GenerationInput, ModelSpec, Provider } from "../providers/types.ts";
+import { GENERATION_FIELDS, GenerationBody } from "./schemas.ts";
+import { parseOr400 } from "./validation.ts";
+
+const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
+
+export interface ValidatedGeneration {
+  provider: Provider;
+  model: ModelSpec;
+  input: GenerationInput;
+  /** The user's own webhook (metadata.callback_url), never sent to a vendor. */
+  webhookUrl: string | null;
+  requestedSeed: number | null;
+  user: string | null;
+}
+
+/** Everything about a POST body that can be checked without a vendor: shape, model, and the model's limits. */
+export function validateGeneration(raw: unknown, env: Env, origin: string): ValidatedGeneration {
+  const body = parseOr400(GenerationBody, raw, GENERATION_FIELDS);
+  const found = findModel(body.model);
+  if (!found) {
+    const ids = offeredModels(env).map((m) => m.id).join(", ");
+    throw new ApiError(400, `Unknown model "${body.model}". Use one of: ${ids}.`, "model_not_found", "model");
+  }
+  const { provider, model } = found;
+  if (!provider.configured(env)) {
+    throw new ApiError(400, `Model "${model.id}" is not available on this gateway: its ${provider.name} credentials are not configured.`, "model_not_available", "model");
+  }
+
+  const image = body.image === undefined ? undefined : (parseImage(body.image) ?? invalid("image", "image must be an http(s) URL, a data URI (data:image/png;base64,...) or raw base64."));
+  if (image?.kind === "base64" && base64Bytes(image.data) > MAX_IMAGE_BYTES) {
+    invalid("image", "image is larger than 10 MiB decoded; send a smaller image or a URL to it.", "image_too_large");
+  }
+
+  const prompt = body.prompt ?? "";
+  if (prompt.trim() === "" && !image) invalid("prompt", "prompt is required (it may be empty only when image is given).", "missing_required_field");
+  if (prompt.length > model.prompt_max) invalid("prompt", `prompt is ${prompt.length} characters; ${model.id} takes at most ${model.prompt_max}.`);
+
+  if (body.duration !== undefined && !model.durations.includes(body.duration)) {
+    invalid("duration", `duration ${body.duration} is not offered by ${model.id}; use one of ${model.durations.join(", ")} (seconds).`);
+  }
+  if (body.fps !== undefined && body.fps !== model.fps) {
+    invalid("fps", `${model.id} renders at ${model.fps} fps only; send fps ${model.fps} or leave it out.`);
+  }
+  if (body.seed !== undefined && !model.seed) invalid("seed", `${model.id} takes no seed; remove seed.`);
+
+  const metadata = { ...(body.metadata ?? {}) };
+  const webhookUrl = takeWebhookUrl(metadata, origin);
+  const metaSeed = Number.isSafeInteger(metadata.seed) ? (metadata.seed as number) : undefined;
+
+  return {
+    provider,
+    model,
+    input: { model: model.id, prompt, duration: body.duration, size: sizeOf(body), image, metadata, seed: body.seed },
+    webhookUrl,
+    requestedSeed: body.seed ?? metaSeed ?? null,
+    user: body.user ?? null,
+  };
+}
+
+function sizeOf(body: { size?: string; width?: number; height?: number }): { width: number; height: number } | undefined {
+  if ((body.width === undefined) !== (body.height === undefined)) {
+    invalid(body.width === undefined ? "width" : "height", "Give both width and height, or neither.");
+  }
+  const fromSize = body.size?.split("x").map(Number) as [number, number] | undefined;
+  if (fromSize && body.width !== undefined && (fromSize[0] !== body.width || fromSize[1] !== body.height)) {
+    invalid("size", `size ${body.size} conflicts with width ${body.width} and height ${body.height}; send one of them.`);
+  }
+  if (fromSize) return { width: fromSize[0], height: fromSize[1] };
+  return body.width !== undefined ? { width: body.width, height: body.height! } : undefined;
+}
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/** Removes metadata.callback_url and checks it: https, or http to loopback while the gateway itself runs on loopback. */
+function takeWebhookUrl(metadata: Record<string, unknown>, origin: string): string | null {
+  const value = metadata.callback_url;
+  delete metadata.callback_url;
+  if (value === undefined) return null;
+  const param = "metadata.callback_url";
+  let url: URL;
+  try {
+    url = new URL(String(value));
+  } catch {
+    return invalid(param, "metadata.callback_url must be an absolute https URL.");
+  }
+  const local = LOOPBACK.test(new URL(origin).hostname);
+  if (url.protocol === "https:" || (local && url.protocol === "http:" && LOOPBACK.test(url.hostname))) return url.toString();
+  return invalid(param, local ? "metadata.callback_url must be https (or http to loopback while running locally)." : "metadata.callback_url must be an https URL.");
+}

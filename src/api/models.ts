@@ -1,0 +1,23 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../app-env.ts";
+import { requireApiKey } from "../auth/api-keys.ts";
+import { offeredModels } from "../providers/registry.ts";
+
+export const models = new Hono<AppEnv>().get("/", requireApiKey, (c) =>
+  c.json({
+    object: "list",
+    data: offeredModels(c.env).map((m) => ({
+      id: m.id,
+      object: "model",
+      owned_by: m.vendor,
+      durations: m.durations,
+      default_duration: m.default_duration,
+      fps: m.fps,
+      resolutions: m.resolutions,
+      aspect_ratios: m.aspect_ratios,
+      inputs: m.inputs,
+      seed: m.seed,
+      prompt_max: m.prompt_max,
+    })),
+  }),
+);

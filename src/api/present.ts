@@ -1,0 +1,40 @@
+import { signContentUrl, urlExpiry } from "../auth/signed-urls.ts";
+import type { Env } from "../env.ts";
+import type { ErrorBody } from "../lib/errors.ts";
+import { publicStatus } from "../tasks/states.ts";
+import type { TaskRecord } from "../tasks/task-record.ts";
+
+/** The public task object of API.md §4, as GET returns it (and as webhooks will carry it). */
+export async function presentTask(env: Env, origin: string, task: TaskRecord) {
+  const video = task.state === "succeeded" ? task.video : null;
+  const expires = video ? urlExpiry(Math.floor(Date.now() / 1000)) : null;
+  const error: ErrorBody | null = task.error
+    ? { code: task.error.code, message: task.error.message, param: task.error.param, type: task.error.type }
+    : null;
+  return {
+    task_id: task.id,
+    object: "video.generation",
+    model: task.model,
+    status: publicStatus(task.state),
+    format: "mp4",
+    url: video && expires ? await signContentUrl(env, origin, task.id, expires) : null,
+    metadata: {
+      duration: video?.duration ?? null,
+      fps: video?.fps ?? null,
+      width: video?.width ?? null,
+      height: video?.height ?? null,
+      seed: task.vendor_seed ?? task.requested_seed,
+    },
+    error,
+    user: task.user,
+    created_at: task.created_at,
+    updated_at: task.updated_at,
+    completed_at: task.completed_at,
+    expires_at: expires,
+  };
+}
+
+/** Where the outside world reaches this gateway: PUBLIC_BASE_URL, else the incoming request's origin. */
+export function publicOrigin(env: Env, requestUrl: string): string {
+  return (env.PUBLIC_BASE_URL || new URL(requestUrl).origin).replace(/\/+$/, "");
+}

@@ -1,0 +1,6 @@
+import { app } from "./app.ts";
+
+export { TaskObject } from "./tasks/task-object.ts";
+export { TaskWorkflow } from "./tasks/task-workflow.ts";
+
+export default app;

@@ -1,0 +1,39 @@
+import type { TaskError } from "../lib/errors.ts";
+import type { VendorId } from "../providers/types.ts";
+import type { StoredVideo } from "../storage/ingest.ts";
+import type { TaskState } from "./states.ts";
+
+/** Everything the gateway knows about one task; held by its TaskObject. Times are Unix seconds unless named _ms. */
+export interface TaskRecord {
+  id: string;
+  /** SHA-256 of the API key that created it. */
+  owner: string;
+  model: string;
+  vendor: VendorId;
+  state: TaskState;
+  created_at: number;
+  updated_at: number;
+  completed_at: number | null;
+  /** The gateway's public origin when the task was made: base of its callback and video URLs. */
+  origin: string;
+  deadline_ms: number;
+  user: string | null;
+  requested_seed: number | null;
+  webhook_url: string | null;
+  upstream_id: string | null;
+  upstream_ref: Record<string, string>;
+  submit_attempts: number;
+  vendor_status: string | null;
+  /** Consecutive polls that got a transient vendor error; reset by any real answer. */
+  poll_errors: number;
+  /** The vendor's (expiring) video URL, between the vendor's success and the end of ingest. */
+  video_url: string | null;
+  vendor_seed: number | null;
+  video: StoredVideo | null;
+  error: TaskError | null;
+}
+
+export type NewTask = Omit<
+  TaskRecord,
+  "state" | "updated_at" | "completed_at" | "upstream_id" | "submit_attempts" | "vendor_status" | "poll_errors" | "video_url" | "vendor_seed" | "video" | "error"
+>;

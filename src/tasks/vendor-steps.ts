@@ -1,0 +1,140 @@
+import type { Env } from "../env.ts";
+import { taskError } from "../lib/errors.ts";
+import { exchange } from "../providers/client.ts";
+import { providerFor } from "../providers/registry.ts";
+import type { Outcome } from "../providers/types.ts";
+import { IngestError, ingestVideo, storedVideo, type StoredVideo } from "../storage/ingest.ts";
+import { loadPlan } from "./plan-store.ts";
+import { isFinal } from "./states.ts";
+import type { TaskRecord } from "./task-record.ts";
+
+/**
+ * The workflow's steps. Each is idempotent: it first reads the TaskObject, so a replayed or restarted step
+ * never pays the vendor twice and never moves a finished task. Each returns only small JSON.
+ */
+
+export type SubmitResult = { kind: "accepted" } | { kind: "busy"; message: string } | { kind: "ended" };
+/** Consecutive transient poll errors (network, 5xx, the vendors' internal-error codes) before a task fails. */
+const MAX_POLL_ERRORS = 6;
+
+export type PollResult = { kind: "pending" } | { kind: "done" } | { kind: "ended" };
+
+const task = (env: Env, id: string) => env.TASKS.getByName(id);
+
+async function liveTask(env: Env, id: string): Promise<TaskRecord | null> {
+  const record = await task(env, id).read();
+  return record && !isFinal(record.state) ? record : null;
+}
+
+async function failIfLate(env: Env, record: TaskRecord): Promise<boolean> {
+  if (Date.now() <= record.deadline_ms) return false;
+  await task(env, record.id).failed(
+    taskError(504, "upstream_timeout", `The vendor did not finish the task before the gateway's deadline (TASK_DEADLINE); last vendor status: ${record.vendor_status ?? "none"}.`),
+  );
+  return true;
+}
+
+function unexpected(outcome: Outcome): never {
+  throw new Error(`unexpected vendor outcome "${outcome.kind}"`);
+}
+
+/** Submits once. Transient answers throw so the step retries with backoff; busy is returned for a durable wait. */
+export async function submitStep(env: Env, id: string): Promise<SubmitResult> {
+  const record = await liveTask(env, id);
+  if (!record) return { kind: "ended" };
+  if (record.upstream_id) return { kind: "accepted" };
+  if (await failIfLate(env, record)) return { kind: "ended" };
+  const provider = providerFor(record.vendor);
+  const stub = task(env, id);
+
+  // An earlier attempt may have reached the vendor and lost its answer: find that task instead of paying twice.
+  if ((await stub.beginSubmit()) > 0 && provider.lookup) {
+    const found = await exchange(provider, env, provider.lookup.call(id, record.upstream_ref), provider.lookup.interpret);
+    if (found.kind === "accepted") {
+      await stub.submitted(found.upstreamId);
+      return { kind: "accepted" };
+    }
+    if (found.kind !== "absent") throw new Error(`could not check for an earlier submission: ${"message" in found ? found.message : found.kind}`);
+  }
+
+  const plan = await loadPlan(env, id);
+  const outcome = await exchange(provider, env, plan.call, provider.interpretSubmit);
+  switch (outcome.kind) {
+    case "accepted":
+      await stub.submitted(outcome.upstreamId);
+      return { kind: "accepted" };
+    case "busy":
+      await stub.noteVendorStatus("busy");
+      return { kind: "busy", message: outcome.message };
+    case "failed":
+      await stub.failed(outcome.error);
+      return { kind: "ended" };
+    case "transient":
+      throw new Error(outcome.message);
+    default:
+      return unexpected(outcome);
+  }
+}
+
+/** Asks the vendor once how the task is doing. Busy and transient answers just mean "ask again later". */
+export async function pollStep(env: Env, id: string): Promise<PollResult> {
+  const record = await liveTask(env, id);
+  if (!record) return { kind: "ended" };
+  if (record.state === "ingesting") return { kind: "done" };
+  if (await failIfLate(env, record)) return { kind: "ended" };
+  const provider = providerFor(record.vendor);
+  const outcome = await exchange(provider, env, provider.pollCall(record.upstream_id!, record.upstream_ref), provider.interpretPoll);
+  const stub = task(env, id);
+  switch (outcome.kind) {
+    case "pending":
+      await stub.noteVendorStatus(outcome.vendorStatus);
+      return { kind: "pending" };
+    case "busy":
+      return { kind: "pending" };
+    case "transient":
+      // A vendor that keeps erroring on the same task is given up on after a few polls, not at the deadline.
+      if ((await stub.notePollError()) < MAX_POLL_ERRORS) return { kind: "pending" };
+      await stub.failed(taskError(502, "upstream_error", `${provider.name} kept failing to report the task: ${outcome.message}`));
+      return { kind: "ended" };
+    case "succeeded":
+      await stub.ingesting(outcome.videoUrl, outcome.seed ?? null);
+      return { kind: "done" };
+    case "failed":
+      await stub.failed(outcome.error);
+      return { kind: "ended" };
+    default:
+      return unexpected(outcome);
+  }
+}
+
+const EXPIRED = new Set([401, 403, 404, 410]);
+
+/** Streams the vendor's video into R2 (constant memory) and reads its real metadata from the MP4 itself. */
+export async function ingestStep(env: Env, id: string): Promise<StoredVideo | null> {
+  const key = `videos/${id}.mp4`;
+  const done = await storedVideo(env.VIDEOS, key);
+  if (done) return done;
+  const record = await liveTask(env, id);
+  if (!record?.video_url) return null;
+  const response = await fetch(record.video_url, { headers: { "accept-encoding": "identity" } });
+  if (!response.ok) {
+    await response.body?.cancel();
+    if (EXPIRED.has(response.status)) await refreshVideoUrl(env, record);
+    throw new Error(`downloading the video from the vendor failed with HTTP ${response.status}`);
+  }
+  try {
+    return await ingestVideo(env.VIDEOS, key, response);
+  } catch (err) {
+    if (!(err instanceof IngestError) || err.retryable) throw err;
+    // Junk (an HTML error page, not an MP4) will not improve on retry and must never become a video.
+    await task(env, id).failed(taskError(502, "invalid_video", `The vendor's file is not a usable MP4: ${err.message}`));
+    return null;
+  }
+}
+
+/** Vendor URLs expire (Jimeng's after an hour): ask the vendor again for a fresh one before the retry. */
+async function refreshVideoUrl(env: Env, record: TaskRecord): Promise<void> {
+  const provider = providerFor(record.vendor);
+  const outcome = await exchange(provider, env, provider.pollCall(record.upstream_id!, record.upstream_ref), provider.interpretPoll);
+  if (outcome.kind === "succeeded") await task(env, record.id).refreshVideoUrl(outcome.videoUrl);
+}

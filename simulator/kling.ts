@@ -1,0 +1,374 @@
+// Kling (vendor-protocols.md §1): HS256 JWT auth, three video families, {code,message,request_id,data} envelopes.
+import type { ServerResponse } from "node:http";
+import { randomBytes, randomUUID } from "node:crypto";
+import { errors, jwtVerify } from "jose";
+import type { Sim, SimTask, VendorProtocol } from "./core.ts";
+import { addTask, atCapacity, beginCreate, firstBusy, mediaUrl, triggersOf } from "./core.ts";
+import { applyFault } from "./faults.ts";
+import { SAMPLE_DURATION } from "./files.ts";
+import type { SimRequest } from "./http.ts";
+import { header, sendJson } from "./http.ts";
+import type { Body } from "./validate.ts";
+import { FieldError, bool, checkImage, decodeBase64, httpUrl, isHttpUrl, isObject, list, num, obj, parseJsonObject, str } from "./validate.ts";
+
+type Family = "text2video" | "image2video" | "multi-image2video";
+
+const FAMILIES: Record<Family, { models: readonly string[]; defaultModel: string }> = {
+  text2video: {
+    models: ["kling-v1", "kling-v1-6", "kling-v2-master", "kling-v2-1-master", "kling-v2-5-turbo", "kling-v2-6", "kling-v3"],
+    defaultModel: "kling-v1",
+  },
+  image2video: {
+    models: [
+      "kling-v1", "kling-v1-5", "kling-v1-6", "kling-v2-master", "kling-v2-1", "kling-v2-1-master", "kling-v2-5-turbo",
+      "kling-v2-6", "kling-v3",
+    ],
+    defaultModel: "kling-v1",
+  },
+  "multi-image2video": { models: ["kling-v1-6"], defaultModel: "kling-v1-6" },
+};
+
+/** Current docs allow "3"…"15" on the newest models; older ones take "5" or "10" only. */
+const LONG_DURATION_MODELS = new Set(["kling-v2-6", "kling-v3"]);
+const SOUND_MODELS = LONG_DURATION_MODELS;
+const SHORT_DURATIONS = ["5", "10"] as const;
+const LONG_DURATIONS = Array.from({ length: 13 }, (_, i) => String(i + 3));
+const ASPECT_RATIOS = ["16:9", "9:16", "1:1"] as const;
+const CAMERA_TYPES = ["simple", "down_back", "forward_up", "right_turn_forward", "left_turn_forward"] as const;
+const CAMERA_AXES = ["horizontal", "vertical", "pan", "tilt", "roll", "zoom"] as const;
+const BASE64_MESSAGE = "File is not in a valid base64 format";
+
+interface KlingError {
+  status: number;
+  code: number;
+  message: string;
+}
+
+export const kling: VendorProtocol = {
+  vendor: "kling",
+  handle,
+  state: (task) => {
+    switch (task.phase) {
+      case "created":
+      case "queued":
+        return "submitted";
+      case "running":
+        return "processing";
+      case "succeeded":
+        return "succeed";
+      default:
+        return "failed";
+    }
+  },
+  faultBody: (status) => ({ ...errorFor(status), request_id: randomUUID() }),
+  policyFailure: { message: "Failure to pass the risk control system" },
+  genericFailure: { message: "Task failed due to an internal error, please try again later" },
+  // §1.7: the task object itself, unsigned; retries are undocumented, so none.
+  callback: { states: ["processing", "succeed", "failed"], retried: [], retries: 0, body: taskObject, headers: () => ({}) },
+};
+
+function errorFor(status: number): Omit<KlingError, "status"> {
+  const table: Record<number, [number, string]> = {
+    400: [1200, "Invalid request parameters"],
+    401: [1000, "Authentication failed"],
+    403: [1103, "No access to the requested resource"],
+    404: [1203, "Requested resource does not exist"],
+    429: [1303, "parallel task over resource pack limit"],
+    503: [5001, "Service temporarily unavailable, under maintenance"],
+    504: [5002, "Server internal timeout"],
+  };
+  const [code, message] = table[status] ?? [5000, "Server internal error"];
+  return { code, message };
+}
+
+function fail(res: ServerResponse, e: KlingError): void {
+  sendJson(res, e.status, { code: e.code, message: e.message, request_id: randomUUID() });
+}
+
+async function handle(sim: Sim, req: SimRequest, res: ServerResponse): Promise<boolean> {
+  if (!req.url.pathname.startsWith("/v1/")) return false;
+  const authError = await authenticate(sim, header(req.headers, "authorization"));
+  if (authError) {
+    sim.stats.kling.unauthorized++;
+    fail(res, authError);
+    return true;
+  }
+  const m = /^\/v1\/videos\/(text2video|image2video|multi-image2video)(?:\/([^/]+))?\/?$/.exec(req.url.pathname);
+  if (!m) {
+    fail(res, { status: 404, code: 1203, message: `Resource ${req.url.pathname} does not exist` });
+    return true;
+  }
+  const family = m[1] as Family;
+  const id = m[2] ? decodeURIComponent(m[2]) : undefined;
+  if (req.method === "POST" && !id) await create(sim, req, res, family);
+  else if (req.method === "GET" && id) await query(sim, res, family, id);
+  else if (req.method === "GET") listTasks(sim, req, res, family);
+  else fail(res, { status: 404, code: 1202, message: `Invalid request method ${req.method} for ${req.url.pathname}` });
+  return true;
+}
+
+// ---- auth (§1.2) --------------------------------------------------------------------------------
+
+async function authenticate(sim: Sim, authorization: string | undefined): Promise<KlingError | null> {
+  const e = (code: number, message: string): KlingError => ({ status: 401, code, message });
+  if (!authorization || authorization.trim() === "") return e(1001, "Authorization header is empty");
+  const m = /^Bearer ([^\s]+)$/.exec(authorization);
+  if (!m) return e(1002, 'Authorization header is invalid: expected "Bearer <token>"');
+  try {
+    const { payload } = await jwtVerify(m[1]!, new TextEncoder().encode(sim.credentials.KLING_SECRET_KEY), {
+      algorithms: ["HS256"],
+      requiredClaims: ["exp"],
+    });
+    if (payload.iss !== sim.credentials.KLING_ACCESS_KEY) return e(1002, "Authorization token is invalid: unknown access key (iss)");
+    return null;
+  } catch (err) {
+    if (err instanceof errors.JWTExpired) return e(1004, "Authorization token has expired");
+    if (err instanceof errors.JWTClaimValidationFailed && err.claim === "nbf") {
+      return e(1003, "Authorization token is not yet valid (nbf is in the future)");
+    }
+    return e(1002, `Authorization token is invalid: ${err instanceof Error ? err.message : "malformed"}`);
+  }
+}
+
+// ---- create (§1.4, §1.5) ------------------------------------------------------------------------
+
+async function create(sim: Sim, req: SimRequest, res: ServerResponse, family: Family): Promise<void> {
+  const peek = peekJson(req.body);
+  const stat = beginCreate(sim, "kling", typeof peek?.external_task_id === "string" ? peek.external_task_id : undefined);
+  if (await applyFault(sim, kling, "create", res)) return;
+  let body: Body;
+  let spec: Validated;
+  try {
+    body = parseJsonObject(req.body);
+    spec = validate(sim, family, body);
+  } catch (err) {
+    if (!(err instanceof FieldError)) throw err;
+    const code = err.field === "body" ? 1200 : 1201;
+    return fail(res, { status: 400, code, message: err.message });
+  }
+  if (spec.externalId !== undefined && [...sim.tasks.values()].some((t) => t.vendor === "kling" && t.externalId === spec.externalId)) {
+    return fail(res, { status: 400, code: 1201, message: `external_task_id "${spec.externalId}" already exists` });
+  }
+  if (triggersOf(body.prompt).has("refuse")) {
+    return fail(res, { status: 400, code: 1301, message: "Failure to pass the risk control system: prompt violates the content security policy" });
+  }
+  if (firstBusy(sim, "kling", body.prompt) || atCapacity(sim, "kling")) {
+    return fail(res, { status: 429, code: 1303, message: "parallel task over resource pack limit" });
+  }
+  const task = addTask(sim, "kling", {
+    id: randomBytes(12).toString("base64url"),
+    kind: family,
+    prompt: body.prompt,
+    externalId: spec.externalId,
+    callbackUrl: spec.callbackUrl,
+    request: body,
+    extra: { videoId: randomUUID(), units: spec.units },
+  });
+  stat.accept();
+  const data: Body = { task_id: task.id };
+  // multi-image2video's create answer has no task_info (§1.5).
+  if (family !== "multi-image2video") data.task_info = task.externalId !== undefined ? { external_task_id: task.externalId } : {};
+  Object.assign(data, { task_status: "submitted", created_at: task.createdAt, updated_at: task.updatedAt });
+  sendJson(res, 200, { code: 0, message: "SUCCEED", request_id: randomUUID(), data });
+}
+
+function peekJson(raw: Buffer): Body | undefined {
+  try {
+    const v: unknown = JSON.parse(raw.toString("utf8"));
+    return isObject(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+interface Validated {
+  externalId?: string;
+  callbackUrl?: string;
+  units: string;
+}
+
+/** Checks the documented fields of one family; unknown fields are ignored, as Kling does. */
+function validate(sim: Sim, family: Family, body: Body): Validated {
+  const fam = FAMILIES[family];
+  // The legacy `model` field is not read: it behaves like an empty model_name, i.e. the family default.
+  const model = str(body, "model_name") || fam.defaultModel;
+  if (!fam.models.includes(model)) {
+    throw new FieldError("invalid", "model_name", `model_name "${model}" is not supported by ${family}; use one of ${fam.models.join(", ")}`);
+  }
+  const durations: readonly string[] = family !== "multi-image2video" && LONG_DURATION_MODELS.has(model) ? LONG_DURATIONS : SHORT_DURATIONS;
+  if (body.duration !== undefined && typeof body.duration !== "string") {
+    throw new FieldError("invalid", "duration", `duration must be a string such as "5", got ${JSON.stringify(body.duration)}`);
+  }
+  const duration = str(body, "duration", { oneOf: durations }) ?? "5";
+  const mode = str(body, "mode", { oneOf: ["std", "pro"] }) ?? "std";
+  const multiShot = family !== "multi-image2video" && bool(body, "multi_shot") === true;
+  const shotType = multiShot ? str(body, "shot_type", { required: true, oneOf: ["customize", "intelligence"] }) : undefined;
+  const promptRequired = family === "multi-image2video" || (family === "text2video" && shotType !== "customize");
+  str(body, "prompt", { required: promptRequired, max: 2500 });
+  str(body, "negative_prompt", { max: 2500 });
+  num(body, "cfg_scale", { min: 0, max: 1 });
+  if (family !== "image2video") str(body, "aspect_ratio", { oneOf: ASPECT_RATIOS });
+  const wm = obj(body, "watermark_info");
+  if (wm) bool(wm, "enabled", "watermark_info.enabled");
+  const callbackUrl = httpUrl(body, "callback_url");
+  const externalId = str(body, "external_task_id");
+
+  if (family !== "multi-image2video") {
+    const sound = str(body, "sound", { oneOf: ["on", "off"] });
+    if (sound === "on" && !SOUND_MODELS.has(model)) throw new FieldError("invalid", "sound", `sound "on" is not supported by ${model}`);
+    if (shotType === "customize") checkMultiPrompt(body, Number(duration));
+    checkCameraControl(body);
+  }
+  if (family === "image2video") checkImage2Video(sim, body);
+  if (family === "multi-image2video") {
+    const images = list(body, "image_list", { required: true, min: 1, max: 4 })!;
+    images.forEach((item, i) => {
+      if (!isObject(item)) throw new FieldError("invalid", "image_list", `image_list[${i}] must be an object {image}`);
+      checkKlingImage(sim, `image_list[${i}].image`, item.image, true);
+    });
+  }
+  const units = (Number(duration) / 5) * (mode === "pro" ? 2 : 1);
+  return { externalId, callbackUrl, units: String(units) };
+}
+
+function checkMultiPrompt(body: Body, total: number): void {
+  const shots = list(body, "multi_prompt", { required: true, min: 1, max: 6 })!;
+  let sum = 0;
+  shots.forEach((shot, i) => {
+    const label = `multi_prompt[${i}]`;
+    if (!isObject(shot)) throw new FieldError("invalid", label, `${label} must be an object {index, prompt, duration}`);
+    num(shot, "index", { label: `${label}.index`, required: true, integer: true });
+    str(shot, "prompt", { label: `${label}.prompt`, required: true, max: 512 });
+    const d = shot.duration;
+    if (typeof d !== "string" || !/^\d+$/.test(d)) throw new FieldError("invalid", `${label}.duration`, `${label}.duration must be a string of seconds`);
+    sum += Number(d);
+  });
+  if (sum !== total) throw new FieldError("invalid", "multi_prompt", `multi_prompt durations add up to ${sum}, but duration is ${total}`);
+}
+
+function checkCameraControl(body: Body): void {
+  const cc = obj(body, "camera_control");
+  if (!cc) return;
+  const type = str(cc, "type", { label: "camera_control.type", required: true, oneOf: CAMERA_TYPES });
+  const config = obj(cc, "config", "camera_control.config");
+  if (type !== "simple") {
+    if (config) throw new FieldError("invalid", "camera_control.config", `camera_control.config is only allowed with type "simple"`);
+    return;
+  }
+  if (!config) throw new FieldError("missing", "camera_control.config", `camera_control.config is required with type "simple"`);
+  let nonZero = 0;
+  for (const axis of CAMERA_AXES) {
+    const v = num(config, axis, { label: `camera_control.config.${axis}`, min: -10, max: 10 });
+    if (v) nonZero++;
+  }
+  if (nonZero !== 1) throw new FieldError("invalid", "camera_control.config", "camera_control.config must have exactly one non-zero value");
+}
+
+function checkImage2Video(sim: Sim, body: Body): void {
+  const hasImage = body.image !== undefined && body.image !== null && body.image !== "";
+  const hasTail = body.image_tail !== undefined && body.image_tail !== null && body.image_tail !== "";
+  if (!hasImage && !hasTail) throw new FieldError("missing", "image", "image or image_tail is required");
+  if (hasImage) checkKlingImage(sim, "image", body.image, true);
+  if (hasTail) checkKlingImage(sim, "image_tail", body.image_tail, true);
+  const hasCamera = body.camera_control !== undefined && body.camera_control !== null;
+  const hasStatic = body.static_mask !== undefined && body.static_mask !== null && body.static_mask !== "";
+  const masks = list(body, "dynamic_masks", { max: 6 });
+  const hasMasks = hasStatic || (masks !== undefined && masks.length > 0);
+  if (hasTail && (hasCamera || hasMasks)) {
+    throw new FieldError("invalid", "image_tail", "image_tail cannot be combined with camera_control, static_mask or dynamic_masks");
+  }
+  if (hasCamera && hasMasks) throw new FieldError("invalid", "camera_control", "camera_control cannot be combined with static_mask or dynamic_masks");
+  if (hasStatic) checkKlingImage(sim, "static_mask", body.static_mask, false);
+  masks?.forEach((group, i) => {
+    const label = `dynamic_masks[${i}]`;
+    if (!isObject(group)) throw new FieldError("invalid", label, `${label} must be an object {mask, trajectories}`);
+    checkKlingImage(sim, `${label}.mask`, group.mask, false);
+    const points = list(group, "trajectories", { label: `${label}.trajectories`, required: true, min: 2, max: 77 })!;
+    points.forEach((p, j) => {
+      if (!isObject(p)) throw new FieldError("invalid", `${label}.trajectories[${j}]`, `${label}.trajectories[${j}] must be {x, y}`);
+      num(p, "x", { label: `${label}.trajectories[${j}].x`, required: true, integer: true });
+      num(p, "y", { label: `${label}.trajectories[${j}].y`, required: true, integer: true });
+    });
+  });
+  const elements = list(body, "element_list", { max: 3 });
+  const voices = list(body, "voice_list", { max: 2 });
+  if (elements?.length && voices?.length) throw new FieldError("invalid", "voice_list", "voice_list cannot be combined with element_list");
+  if (voices?.length && body.sound !== "on") throw new FieldError("invalid", "voice_list", 'voice_list needs sound "on"');
+}
+
+/** Kling takes an http(s) URL or RAW base64; a data: URI is the classic mistake (§1.4). */
+function checkKlingImage(sim: Sim, field: string, value: unknown, isFrame: boolean): void {
+  if (typeof value !== "string" || value === "") throw new FieldError("missing", field, `${field} must be an image URL or base64 string`);
+  if (isHttpUrl(value)) return;
+  if (/^[a-z][a-z0-9+.-]*:/i.test(value) && !value.startsWith("data:")) {
+    throw new FieldError("invalid", field, `${field} must be an http(s) URL or raw base64`);
+  }
+  const data = value.startsWith("data:") ? null : decodeBase64(value);
+  if (!data) throw new FieldError("format", field, `${BASE64_MESSAGE} (${field})`);
+  if (sim.config.checkImages) {
+    checkImage(field, data, isFrame ? { types: ["png", "jpeg"], maxBytes: 10 * 1024 * 1024, minSide: 300, maxRatio: 2.5 } : { types: ["png", "jpeg"], maxBytes: 10 * 1024 * 1024 });
+  }
+}
+
+// ---- query and list ------------------------------------------------------------------------------
+
+async function query(sim: Sim, res: ServerResponse, family: Family, id: string): Promise<void> {
+  sim.stats.kling.query++;
+  if (await applyFault(sim, kling, "query", res)) return;
+  const task = findTask(sim, family, id);
+  if (!task) return fail(res, { status: 404, code: 1203, message: `Task ${id} does not exist` });
+  sendJson(res, 200, { code: 0, message: "SUCCEED", request_id: randomUUID(), data: taskObject(sim, task) });
+}
+
+/** Only tasks of the family that created them are visible (§1.3); either id works in the path. */
+function findTask(sim: Sim, family: Family, id: string): SimTask | undefined {
+  const direct = sim.tasks.get(id);
+  if (direct && direct.vendor === "kling" && direct.kind === family) return direct;
+  for (const t of sim.tasks.values()) if (t.vendor === "kling" && t.kind === family && t.externalId === id) return t;
+  return undefined;
+}
+
+function listTasks(sim: Sim, req: SimRequest, res: ServerResponse, family: Family): void {
+  sim.stats.kling.list++;
+  const page = (name: string, def: number, max: number): number => {
+    const raw = req.url.searchParams.get(name);
+    if (raw === null || raw === "") return def;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1 || n > max) throw new FieldError("invalid", name, `${name} must be an integer from 1 to ${max}`);
+    return n;
+  };
+  let pageNum: number;
+  let pageSize: number;
+  try {
+    pageNum = page("pageNum", 1, 1000);
+    pageSize = page("pageSize", 30, 500);
+  } catch (err) {
+    return fail(res, { status: 400, code: 1201, message: (err as Error).message });
+  }
+  const all = [...sim.tasks.values()].filter((t) => t.vendor === "kling" && t.kind === family).sort((a, b) => b.createdAt - a.createdAt);
+  const data = all.slice((pageNum - 1) * pageSize, pageNum * pageSize).map((t) => taskObject(sim, t));
+  sendJson(res, 200, { code: 0, message: "SUCCEED", request_id: randomUUID(), data });
+}
+
+/** The `data` of a query, and the whole body of a callback (§1.5, §1.7). */
+function taskObject(sim: Sim, task: SimTask): Body {
+  const o: Body = {
+    task_id: task.id,
+    task_status: kling.state(task),
+    task_status_msg: task.failure?.message ?? "",
+    task_info: task.externalId !== undefined ? { external_task_id: task.externalId } : {},
+    created_at: task.createdAt,
+    updated_at: task.updatedAt,
+  };
+  const wm = task.request.watermark_info;
+  const watermark = isObject(wm) && wm.enabled === true;
+  if (isObject(wm)) o.watermark_info = { enabled: watermark };
+  if (task.phase === "succeeded") {
+    const url = mediaUrl(sim, task, "mp4");
+    const video: Body = { id: task.extra.videoId, url, duration: SAMPLE_DURATION };
+    if (watermark) video.watermark_url = url;
+    o.task_result = { videos: [video] };
+    o.final_unit_deduction = task.extra.units;
+  }
+  return o;
+}

@@ -1,0 +1,124 @@
+// Runs the gateway (`wrangler dev`) beside the vendor simulator, wired together with matching credentials.
+// Used by `npm start`, the end-to-end tests and the benchmarks.
+import { spawn, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { SIM_CREDENTIALS } from "../simulator/credentials.ts";
+
+export const LOCAL_API_KEY = "sk-local-dev";
+
+
+export interface StackOptions {
+  port: number;
+  simPort: number;
+  /** Where wrangler keeps local state; the same dir across restarts keeps tasks. */
+  persistTo: string;
+  /** Extra or overriding gateway variables (e.g. POLL_INTERVALS). */
+  vars?: Record<string, string>;
+  simEnv?: Record<string, string>;
+  /** Inherit stdio (npm start) instead of capturing it. */
+  inherit?: boolean;
+  apiKeys?: Record<string, string>;
+}
+
+export interface Stack {
+  gatewayUrl: string;
+  simUrl: string;
+  gateway: ChildProcess;
+  simulator: ChildProcess;
+  /** Stops the gateway only (crash tests restart it on the same state). */
+  stopGateway(signal?: NodeJS.Signals): Promise<void>;
+  startGateway(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+export function gatewayVars(options: StackOptions): Record<string, string> {
+  const sim = `http://127.0.0.1:${options.simPort}`;
+  const keys = options.apiKeys ?? { local: LOCAL_API_KEY };
+  return {
+    ...SIM_CREDENTIALS,
+    KLING_BASE_URL: sim,
+    VIDU_BASE_URL: sim,
+    JIMENG_BASE_URL: sim,
+    API_KEYS: Object.entries(keys).map(([label, key]) => `${label}:${sha256(key)}`).join(","),
+    URL_SIGNING_SECRET: "local-dev-url-signing-secret",
+    WEBHOOK_SECRET: "whsec_bG9jYWwtZGV2LXdlYmhvb2stc2VjcmV0",
+    POLL_INTERVALS: "2s,5s,10s,30s",
+    TASK_DEADLINE: "2h",
+    ...options.vars,
+  };
+}
+
+async function waitForHttp(url: string, child: ChildProcess, what: string, timeoutMs = 90_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode}`);
+    try {
+      await fetch(url, { signal: AbortSignal.timeout(2000) });
+      return;
+    } catch {
+      await sleep(250);
+    }
+  }
+  throw new Error(`${what} did not answer at ${url} within ${timeoutMs} ms`);
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once("exit", () => r()));
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const root = join(import.meta.dirname, "..");
+  const stdio = options.inherit ? "inherit" : "pipe";
+  const simulator = spawn(process.execPath, [join(root, "simulator/main.ts")], {
+    cwd: root,
+    stdio,
+    env: { ...process.env, ...SIM_CREDENTIALS, SIM_PORT: String(options.simPort), ...options.simEnv },
+  });
+  const simUrl = `http://127.0.0.1:${options.simPort}`;
+  await waitForHttp(`${simUrl}/__sim/health`, simulator, "the vendor simulator");
+
+  mkdirSync(options.persistTo, { recursive: true });
+  const envFile = join(options.persistTo, "gateway.env");
+  writeFileSync(envFile, Object.entries(gatewayVars(options)).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n") + "\n");
+  const gatewayUrl = `http://127.0.0.1:${options.port}`;
+
+  const stack: Stack = {
+    gatewayUrl,
+    simUrl,
+    simulator,
+    gateway: undefined as unknown as ChildProcess,
+    async startGateway() {
+      // detached: wrangler and its workerd share a process group, so a crash test can kill both at once.
+      stack.gateway = spawn(
+        join(root, "node_modules/.bin/wrangler"),
+        ["dev", "--ip", "127.0.0.1", "--port", String(options.port), "--persist-to", options.persistTo,
+          "--env-file", envFile, "--show-interactive-dev-session=false", "--log-level", options.inherit ? "info" : "warn"],
+        { cwd: root, stdio, detached: !options.inherit, env: { ...process.env, CI: "true" } },
+      );
+      await waitForHttp(`${gatewayUrl}/v1/models`, stack.gateway, "wrangler dev");
+    },
+    async stopGateway(signal = "SIGTERM") {
+      const child = stack.gateway;
+      if (!child || child.exitCode !== null) return;
+      try {
+        if (child.pid && !options.inherit) process.kill(-child.pid, signal);
+        else child.kill(signal);
+      } catch {
+        // already gone
+      }
+      await exited(child);
+    },
+    async stop() {
+      await stack.stopGateway();
+      simulator.kill("SIGTERM");
+      await exited(simulator);
+    },
+  };
+  await stack.startGateway();
+  return stack;
+}

@@ -1,0 +1,9 @@
+import { SIM_CREDENTIALS } from "../../simulator/credentials.ts";
+import { startSimulator } from "../../simulator/server.ts";
+import { TEST_SIM_PORT } from "./test-env.ts";
+
+// The runtime tests reach the simulator over loopback, exactly as the Worker would reach a vendor.
+export default async function setup() {
+  const sim = await startSimulator({ port: TEST_SIM_PORT, credentials: SIM_CREDENTIALS, delayMs: 1500 });
+  return () => sim.close();
+}

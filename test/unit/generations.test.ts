@@ -1,0 +1,139 @@
+/// <reference types="vite/client" />
+import { env } from "cloudflare:workers";
+import { introspectWorkflow } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { TEST_SIM_PORT } from "../support/test-env.ts";
+import { api, apiJson, waitForTask } from "./helpers.ts";
+import sampleUri from "../../simulator/assets/sample.mp4?inline";
+
+const SIM = `http://127.0.0.1:${TEST_SIM_PORT}`;
+
+const KLING_EXAMPLE = {
+  model: "kling-v1",
+  prompt: "一个穿着宇航服的宇航员在月球上行走, 高品质, 电影级",
+  size: "1920x1080",
+  image: "https://h2.inkwai.com/bs2/upload-ylab-stunt/se/ai_portal_queue_mmu_image_upscale_aiweb/3214b798-e1b4-4b00-b7af-72b5b0417420_raw_image_0.jpg",
+  duration: 5,
+  metadata: {
+    seed: 20231234,
+    negative_prompt: "模糊",
+    image_tail: "https://h1.inkwai.com/bs2/upload-ylab-stunt/1fa0ac67d8ce6cd55b50d68b967b3a59.png",
+  },
+};
+
+function expectErrorFormat(body: Record<string, unknown>, type: string) {
+  expect(Object.keys(body).sort()).toEqual(["code", "message", "param", "type"]);
+  expect(body.type).toBe(type);
+  expect(typeof body.message).toBe("string");
+}
+
+describe("authentication", () => {
+  it("refuses a missing or unknown key with 401 in the error format", async () => {
+    for (const headers of [{}, { authorization: "Bearer sk-nope" }, { authorization: "Basic abc" }] as Record<string, string>[]) {
+      const { status, body } = await apiJson("/v1/models", { key: null, headers });
+      expect(status).toBe(401);
+      expectErrorFormat(body, "authentication_error");
+    }
+  });
+});
+
+describe("GET /v1/models", () => {
+  it("lists the configured vendors' models with their capabilities", async () => {
+    const { status, body } = await apiJson("/v1/models");
+    expect(status).toBe(200);
+    expect(body.object).toBe("list");
+    const v1 = body.data.find((m: { id: string }) => m.id === "kling-v1");
+    expect(v1).toMatchObject({ object: "model", owned_by: "kling", durations: [5, 10], fps: 24, aspect_ratios: ["16:9", "9:16", "1:1"] });
+  });
+});
+
+describe("POST /v1/video/generations validation", () => {
+  it.each([
+    ["an unknown field", { ...KLING_EXAMPLE, colour: "red" }, "colour", "unknown_field"],
+    ["no model", { prompt: "x" }, "model", "missing_required_field"],
+    ["an unknown model", { ...KLING_EXAMPLE, model: "nope" }, "model", "model_not_found"],
+    ["no prompt and no image", { model: "kling-v1" }, "prompt", "missing_required_field"],
+    ["a duration the model lacks", { ...KLING_EXAMPLE, duration: 7 }, "duration", "invalid_value"],
+    ["a duration as a string", { ...KLING_EXAMPLE, duration: "5" }, "duration", "invalid_value"],
+    ["a foreign fps", { ...KLING_EXAMPLE, fps: 30 }, "fps", "invalid_value"],
+    ["width without height", { ...KLING_EXAMPLE, size: undefined, width: 1280 }, "height", "invalid_value"],
+    ["size conflicting with width/height", { ...KLING_EXAMPLE, width: 1280, height: 720 }, "size", "invalid_value"],
+    ["n other than 1", { ...KLING_EXAMPLE, n: 2 }, "n", "invalid_value"],
+    ["a seed for a model without one", { ...KLING_EXAMPLE, seed: 1 }, "seed", "invalid_value"],
+    ["an image that is none of the three forms", { ...KLING_EXAMPLE, image: "not an image!" }, "image", "invalid_value"],
+    ["a plain-http webhook", { ...KLING_EXAMPLE, metadata: { callback_url: "http://example.com/hook" } }, "metadata.callback_url", "invalid_value"],
+    ["a prompt over Kling's limit", { ...KLING_EXAMPLE, prompt: "x".repeat(2501) }, "prompt", "invalid_value"],
+  ])("%s → 400 naming the field", async (_what, json, param, code) => {
+    const { status, body } = await apiJson("/v1/video/generations", { method: "POST", json });
+    expect(status).toBe(400);
+    expectErrorFormat(body, "invalid_request_error");
+    expect([body.param, body.code]).toEqual([param, code]);
+  });
+
+  it("answers non-JSON with 400 and a wrong content type with 415", async () => {
+    const bad = await apiJson("/v1/video/generations", { method: "POST", body: "{", headers: { "content-type": "application/json" } });
+    expect(bad.status).toBe(400);
+    const wrongType = await apiJson("/v1/video/generations", { method: "POST", body: "{}", headers: { "content-type": "text/plain" } });
+    expect(wrongType.status).toBe(415);
+  });
+});
+
+describe("a Kling task end to end inside the runtime", () => {
+  it("runs the 88API Kling example to a stored, playable MP4 behind a signed URL", async () => {
+    await using workflows = await introspectWorkflow(env.TASK_WORKFLOW);
+    const created = await apiJson("/v1/video/generations", { method: "POST", json: KLING_EXAMPLE });
+    expect(created.status).toBe(200);
+    expect(created.body).toMatchObject({ status: "processing", model: "kling-v1", url: null, error: null });
+    const id = created.body.task_id as string;
+    expect((await workflows.get()).length).toBe(1);
+
+    const done = await waitForTask(id);
+    expect(done).toMatchObject({
+      status: "succeeded",
+      format: "mp4",
+      metadata: { duration: 5.042, fps: 24, width: 1280, height: 720, seed: 20231234 },
+      error: null,
+    });
+    expect(done.expires_at).toBeGreaterThan(done.completed_at);
+
+    // The signed URL needs no key, and serves the simulator's file byte for byte.
+    const url = new URL(done.url);
+    const video = await api(url.pathname + url.search, { key: null });
+    expect(video.status).toBe(200);
+    expect(video.headers.get("content-type")).toBe("video/mp4");
+    const bytes = new Uint8Array(await video.arrayBuffer());
+    const original = Uint8Array.fromBase64(sampleUri.slice(sampleUri.indexOf(",") + 1));
+    expect(bytes.length).toBe(original.length);
+    expect(bytes).toEqual(original);
+
+    const ranged = await api(url.pathname + url.search, { key: null, headers: { range: "bytes=0-99" } });
+    expect(ranged.status).toBe(206);
+    expect(ranged.headers.get("content-range")).toBe(`bytes 0-99/${original.length}`);
+    expect((await ranged.arrayBuffer()).byteLength).toBe(100);
+
+    const tampered = await apiJson(url.pathname + url.search.replace(/signature=./, "signature=0"), { key: null });
+    expect(tampered.status).toBe(403);
+    expect((await apiJson(`/v1/video/generations/${id}`, { key: "beta" })).status).toBe(404);
+  });
+
+  it("returns the vendor's refusal as the POST's own error", async () => {
+    const { status, body } = await apiJson("/v1/video/generations", { method: "POST", json: { model: "kling-v1", prompt: "[sim:refuse] forbidden" } });
+    expect(status).toBe(400);
+    expect(body).toMatchObject({ code: "content_policy_violation", type: "invalid_request_error" });
+    expect(body.message).toContain("Kling");
+  });
+
+  it("rejects a callback with a wrong token and changes nothing", async () => {
+    const created = await apiJson("/v1/video/generations", { method: "POST", json: { model: "kling-v1", prompt: "[sim:never] waits" } });
+    const id = created.body.task_id as string;
+    const forged = await apiJson(`/v1/callbacks/kling/${id}?token=${"0".repeat(64)}`, {
+      method: "POST",
+      key: null,
+      json: { task_id: "x", task_status: "succeed", task_result: { videos: [{ url: `${SIM}/files/kling/x.mp4` }] } },
+    });
+    expect(forged.status).toBe(401);
+    expect(forged.body.type).toBe("authentication_error");
+    const after = await apiJson(`/v1/video/generations/${id}`);
+    expect(after.body.status).toBe("processing");
+  });
+});

@@ -1,0 +1,37 @@
+import { exports } from "cloudflare:workers";
+import { TEST_API_KEYS } from "../support/test-env.ts";
+
+export const ORIGIN = "http://gateway.test";
+
+type Json = Record<string, any>;
+
+/** Calls the real Worker (Hono app, Durable Objects, Workflows, R2) inside the test's workerd. */
+export async function api(path: string, init: RequestInit & { key?: keyof typeof TEST_API_KEYS | null; json?: unknown } = {}) {
+  const headers = new Headers(init.headers);
+  const key = init.key === undefined ? "alpha" : init.key;
+  if (key) headers.set("authorization", `Bearer ${TEST_API_KEYS[key]}`);
+  let body = init.body;
+  if (init.json !== undefined) {
+    headers.set("content-type", "application/json");
+    body = JSON.stringify(init.json);
+  }
+  const response: Response = await (exports as any).default.fetch(new Request(`${ORIGIN}${path}`, { ...init, headers, body }));
+  return response;
+}
+
+export async function apiJson(path: string, init: Parameters<typeof api>[1] = {}): Promise<{ status: number; body: Json; response: Response }> {
+  const response = await api(path, init);
+  return { status: response.status, body: (await response.json()) as Json, response };
+}
+
+/** Re-reads a task until it leaves `processing` (the test's POLL_INTERVALS is 1s). */
+export async function waitForTask(id: string, timeoutMs = 25_000): Promise<Json> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const { body } = await apiJson(`/v1/video/generations/${id}`);
+    if (body.status !== "processing" || Date.now() > until) return body;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+export const simUrl = () => `http://127.0.0.1:${(globalThis as any).__SIM_PORT__ ?? 18790}`;

@@ -1,0 +1,24 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+import { gatewayVars } from "./scripts/local-stack.ts";
+import { TEST_API_KEYS, TEST_SIM_PORT } from "./test/support/test-env.ts";
+
+// Runtime tests: our Worker, Durable Objects, Workflows and R2 run inside workerd (local) and talk over
+// loopback to the vendor simulator that globalSetup starts, exactly as the deployed Worker talks to vendors.
+const bindings = gatewayVars({
+  port: 0,
+  simPort: TEST_SIM_PORT,
+  persistTo: "",
+  apiKeys: TEST_API_KEYS,
+  vars: { POLL_INTERVALS: "1s", TASK_DEADLINE: "2m" },
+});
+
+export default defineConfig({
+  plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, miniflare: { bindings } })],
+  test: {
+    include: ["test/unit/**/*.test.ts"],
+    globalSetup: ["./test/support/global-setup.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
+});

@@ -1,9 +1,11 @@
+import type { KeyObject } from "./keys/key-object.ts";
 import type { TaskObject } from "./tasks/task-object.ts";
 import type { TaskParams } from "./tasks/task-workflow.ts";
 
 /** Bindings, vars and secrets (names fixed by API.md §2). Secrets are optional: a vendor without them is not offered. */
 export interface Env {
   TASKS: DurableObjectNamespace<TaskObject>;
+  KEYS: DurableObjectNamespace<KeyObject>;
   TASK_WORKFLOW: Workflow<TaskParams>;
   VIDEOS: R2Bucket;
 
@@ -21,6 +23,9 @@ export interface Env {
   WEBHOOK_SECRET?: string;
   POLL_INTERVALS?: string;
   TASK_DEADLINE?: string;
+  RATE_LIMIT_PER_MINUTE?: string;
+  MAX_CONCURRENT_TASKS?: string;
+  WATCHDOG_AFTER?: string;
 }
 
 // `env` from "cloudflare:workers" (used by tests) is typed as Cloudflare.Env.

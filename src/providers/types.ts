@@ -91,6 +91,8 @@ export interface Provider {
    * Finds a task by our own task id, for vendors that support it, so a submit whose answer was lost is found
    * rather than paid for twice. `interpret` answers accepted (with the vendor's id), absent or transient.
    */
+  /** The vendor's cancel call, for vendors that can cancel a task (Vidu). */
+  cancelCall?(upstreamId: string): VendorCall;
   /**
    * Checks a vendor's own callback signature (Vidu), beyond the per-task URL token every callback carries.
    * Returns the nonce to remember (a reused one is a replay), or an error saying why it does not verify.

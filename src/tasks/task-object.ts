@@ -1,17 +1,25 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env.ts";
+import { parseDuration, parseDurations } from "../lib/duration.ts";
 import type { TaskError } from "../lib/errors.ts";
 import type { StoredVideo } from "../storage/ingest.ts";
 import { canMove, isFinal, type TaskState } from "./states.ts";
-import type { NewTask, TaskRecord } from "./task-record.ts";
+import type { NewTask, TaskRecord, WebhookAttempt } from "./task-record.ts";
 
 const nowS = () => Math.floor(Date.now() / 1000);
+const MAX_WEBHOOK_ATTEMPTS_KEPT = 20;
 
 type Milestone = "accepted" | "final";
 
+/** A task still needs its workflow until it is final and its webhook (if any) is settled. */
+function needsWorkflow(task: TaskRecord): boolean {
+  return !isFinal(task.state) || (task.webhook_url !== null && !task.webhook_done);
+}
+
 /**
  * One task's single source of truth (one SQLite Durable Object per task). Every state change goes through
- * `move`, which refuses illegal transitions; readers can wait here for a milestone instead of polling.
+ * `move`, which refuses illegal transitions; readers can wait here for a milestone instead of polling; and an
+ * alarm watches the workflow, restarting it when it stops making progress (its steps are idempotent).
  */
 export class TaskObject extends DurableObject<Env> {
   private readonly waiters = new Set<() => void>();
@@ -27,10 +35,24 @@ export class TaskObject extends DurableObject<Env> {
     return row ? (JSON.parse(row.data) as TaskRecord) : null;
   }
 
+  /** Every write is also a heartbeat of the workflow, and re-arms (or clears) the watchdog. */
   private save(task: TaskRecord): TaskRecord {
-    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO task (one, data) VALUES (1, ?)", JSON.stringify(task));
+    const saved = { ...task, heartbeat_ms: Date.now() };
+    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO task (one, data) VALUES (1, ?)", JSON.stringify(saved));
+    if (needsWorkflow(saved)) void this.ctx.storage.setAlarm(this.watchdogDue(saved));
+    else void this.ctx.storage.deleteAlarm();
     for (const wake of this.waiters) wake();
-    return task;
+    return saved;
+  }
+
+  private watchdogDue(task: TaskRecord): number {
+    return Math.max(task.heartbeat_ms, task.quiet_until_ms) + this.watchdogMs();
+  }
+
+  /** Silence longer than this means a stuck workflow; never shorter than twice the longest planned wait. */
+  private watchdogMs(): number {
+    const longestWait = Math.max(60_000, ...parseDurations(this.env.POLL_INTERVALS || "2s,5s,10s,30s"));
+    return Math.max(parseDuration(this.env.WATCHDOG_AFTER || "10m"), 2 * longestWait + 30_000);
   }
 
   private current(): TaskRecord {
@@ -44,7 +66,10 @@ export class TaskObject extends DurableObject<Env> {
     const task = this.current();
     if (!canMove(task.state, to)) return task;
     const now = nowS();
-    return this.save({ ...task, ...patch, state: to, updated_at: now, completed_at: isFinal(to) ? now : null });
+    const moved = this.save({ ...task, ...patch, state: to, updated_at: now, completed_at: isFinal(to) ? now : null });
+    // The key's concurrency count only covers processing tasks.
+    if (isFinal(to)) this.ctx.waitUntil(this.env.KEYS.getByName(task.owner).finished(task.id));
+    return moved;
   }
 
   /** Idempotent: a second create returns the first task unchanged. */
@@ -64,17 +89,22 @@ export class TaskObject extends DurableObject<Env> {
         vendor_seed: null,
         video: null,
         error: null,
+        heartbeat_ms: Date.now(),
+        quiet_until_ms: 0,
+        workflow_restarts: 0,
+        webhook_attempts: [],
+        webhook_done: false,
       })
     );
+  }
+
+  async read(): Promise<TaskRecord | null> {
+    return this.load();
   }
 
   /** Records a callback nonce; false when it was seen before (a replayed callback). */
   async claimNonce(value: string): Promise<boolean> {
     return this.ctx.storage.sql.exec("INSERT OR IGNORE INTO nonce (value) VALUES (?)", value).rowsWritten === 1;
-  }
-
-  async read(): Promise<TaskRecord | null> {
-    return this.load();
   }
 
   /** Counts a submit attempt before it is made; returns how many were made before. */
@@ -84,11 +114,14 @@ export class TaskObject extends DurableObject<Env> {
     return task.submit_attempts;
   }
 
+  /** The workflow is alive (e.g. mid-download). */
+  async heartbeat(): Promise<void> {
+    this.save(this.current());
+  }
+
   async noteVendorStatus(status: string): Promise<void> {
     const task = this.current();
-    if ((task.vendor_status !== status || task.poll_errors > 0) && !isFinal(task.state)) {
-      this.save({ ...task, vendor_status: status, poll_errors: 0, updated_at: nowS() });
-    }
+    if (!isFinal(task.state)) this.save({ ...task, vendor_status: status, poll_errors: 0, updated_at: task.vendor_status === status ? task.updated_at : nowS() });
   }
 
   /** Counts a poll that met a transient vendor error; returns how many happened in a row. */
@@ -120,6 +153,13 @@ export class TaskObject extends DurableObject<Env> {
     return this.move("failed", { error, video_url: null });
   }
 
+  /** Records a webhook attempt; `nextInMs` is the planned wait before the next one. */
+  async noteWebhookAttempt(attempt: WebhookAttempt, done: boolean, nextInMs = 0): Promise<void> {
+    const task = this.current();
+    const attempts = [...task.webhook_attempts, attempt].slice(-MAX_WEBHOOK_ATTEMPTS_KEPT);
+    this.save({ ...task, webhook_attempts: attempts, webhook_done: done, quiet_until_ms: Date.now() + nextInMs });
+  }
+
   /**
    * Resolves once the task reaches the milestone, or after `ms` with the task as it then is.
    * "accepted" also counts a vendor that said it is busy: the task then waits durably in the workflow.
@@ -141,5 +181,23 @@ export class TaskObject extends DurableObject<Env> {
       const timer = setTimeout(finish, ms);
       this.waiters.add(check);
     });
+  }
+
+  /** The watchdog: a workflow silent for too long (e.g. its runtime was killed) is restarted from the start. */
+  async alarm(): Promise<void> {
+    const task = this.load();
+    if (!task || !needsWorkflow(task)) return;
+    const due = this.watchdogDue(task);
+    if (Date.now() < due) {
+      await this.ctx.storage.setAlarm(due);
+      return;
+    }
+    try {
+      await (await this.env.TASK_WORKFLOW.get(task.id)).restart();
+    } catch {
+      // No instance (it was never created, or is gone): start one; its steps pick up from the TaskObject.
+      await this.env.TASK_WORKFLOW.create({ id: task.id, params: { taskId: task.id } }).catch(() => {});
+    }
+    this.save({ ...task, workflow_restarts: task.workflow_restarts + 1 });
   }
 }

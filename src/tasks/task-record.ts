@@ -31,9 +31,24 @@ export interface TaskRecord {
   vendor_seed: number | null;
   video: StoredVideo | null;
   error: TaskError | null;
+  /** Last time the workflow reported anything (Unix ms): the watchdog restarts a workflow silent for too long. */
+  heartbeat_ms: number;
+  /** A planned silence (a long webhook retry wait) ends then; the watchdog counts from the later of the two. */
+  quiet_until_ms: number;
+  workflow_restarts: number;
+  webhook_attempts: WebhookAttempt[];
+  /** The user's webhook was delivered, or its retry schedule ended. */
+  webhook_done: boolean;
+}
+
+export interface WebhookAttempt {
+  at: number;
+  status: number | null;
+  error: string | null;
 }
 
 export type NewTask = Omit<
   TaskRecord,
-  "state" | "updated_at" | "completed_at" | "upstream_id" | "submit_attempts" | "vendor_status" | "poll_errors" | "video_url" | "vendor_seed" | "video" | "error"
+  "state" | "updated_at" | "completed_at" | "upstream_id" | "submit_attempts" | "vendor_status" | "poll_errors" | "video_url" | "vendor_seed" | "video" | "error" | "heartbeat_ms" | "quiet_until_ms"
+  | "workflow_restarts" | "webhook_attempts" | "webhook_done"
 >;

@@ -3,6 +3,7 @@ import type { Env } from "../env.ts";
 import { parseDurations, scheduleAt } from "../lib/duration.ts";
 import { taskError } from "../lib/errors.ts";
 import { ingestStep, pollStep, submitStep } from "./vendor-steps.ts";
+import { deliverWebhook, WEBHOOK_RETRY_MS } from "./webhook.ts";
 
 export interface TaskParams {
   taskId: string;
@@ -14,6 +15,7 @@ export const CALLBACK_EVENT = "vendor-callback";
 const SUBMIT: WorkflowStepConfig = { retries: { limit: 6, delay: "2 seconds", backoff: "exponential" }, timeout: "2 minutes" };
 const POLL: WorkflowStepConfig = { retries: { limit: 3, delay: "2 seconds", backoff: "exponential" }, timeout: "2 minutes" };
 const INGEST: WorkflowStepConfig = { retries: { limit: 4, delay: "5 seconds", backoff: "exponential" }, timeout: "30 minutes" };
+const WEBHOOK: WorkflowStepConfig = { retries: { limit: 2, delay: "1 second", backoff: "constant" }, timeout: "1 minute" };
 const BUSY_WAIT_MS = [2_000, 5_000, 10_000, 30_000, 60_000];
 
 /**
@@ -23,6 +25,12 @@ const BUSY_WAIT_MS = [2_000, 5_000, 10_000, 30_000, 60_000];
 export class TaskWorkflow extends WorkflowEntrypoint<Env, TaskParams> {
   async run(event: Readonly<WorkflowEvent<TaskParams>>, step: WorkflowStep): Promise<void> {
     const { taskId } = event.payload;
+    await this.generate(taskId, step);
+    await this.notify(taskId, step);
+  }
+
+  /** Drives the task to a final state (or finds it already there, after a restart). */
+  private async generate(taskId: string, step: WorkflowStep): Promise<void> {
     const intervals = parseDurations(this.env.POLL_INTERVALS || "2s,5s,10s,30s");
     try {
       // Busy vendors (rate or concurrency limits) get a durable wait, not a failure.
@@ -52,6 +60,15 @@ export class TaskWorkflow extends WorkflowEntrypoint<Env, TaskParams> {
           .failed(taskError(502, "upstream_error", `The vendor kept failing: ${reason}`))
           .then(() => undefined),
       );
+    }
+  }
+
+  /** The user's webhook, retried on a durable schedule spanning hours. */
+  private async notify(taskId: string, step: WorkflowStep): Promise<void> {
+    for (let i = 0; ; i++) {
+      const result = await step.do(`webhook-${i}`, WEBHOOK, () => deliverWebhook(this.env, taskId, i));
+      if (result !== "retry") return;
+      await step.sleep(`webhook-wait-${i}`, WEBHOOK_RETRY_MS[i]!);
     }
   }
 }

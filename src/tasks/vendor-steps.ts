@@ -123,13 +123,31 @@ export async function ingestStep(env: Env, id: string): Promise<StoredVideo | nu
     throw new Error(`downloading the video from the vendor failed with HTTP ${response.status}`);
   }
   try {
-    return await ingestVideo(env.VIDEOS, key, response);
+    return await ingestVideo(env.VIDEOS, key, withHeartbeat(response, () => task(env, id).heartbeat()));
   } catch (err) {
     if (!(err instanceof IngestError) || err.retryable) throw err;
     // Junk (an HTML error page, not an MP4) will not improve on retry and must never become a video.
     await task(env, id).failed(taskError(502, "invalid_video", `The vendor's file is not a usable MP4: ${err.message}`));
     return null;
   }
+}
+
+const HEARTBEAT_BYTES = 16 * 2 ** 20;
+
+/** Passes the body through unchanged, telling the watchdog every 16 MiB that a long download is alive. */
+function withHeartbeat(response: Response, beat: () => Promise<void>): Response {
+  let sinceBeat = 0;
+  const tap = new TransformStream<Uint8Array, Uint8Array>({
+    async transform(chunk, controller) {
+      sinceBeat += chunk.byteLength;
+      if (sinceBeat >= HEARTBEAT_BYTES) {
+        sinceBeat = 0;
+        await beat();
+      }
+      controller.enqueue(chunk);
+    },
+  });
+  return new Response(response.body!.pipeThrough(tap), { status: response.status, headers: response.headers });
 }
 
 /** Vendor URLs expire (Jimeng's after an hour): ask the vendor again for a fresh one before the retry. */

@@ -1,9 +1,7 @@
 import type { Provider } from "../types.ts";
 import { verifyViduCallback } from "./auth.ts";
-import { interpretViduPoll, interpretViduSubmit, planVidu, readViduCallback, viduPollCall } from "./mapping.ts";
+import { interpretViduPoll, interpretViduSubmit, planVidu, readViduCallback, viduCancelCall, viduPollCall } from "./mapping.ts";
 import { VIDU_MODELS } from "./models.ts";
-
-export { viduCancelCall } from "./mapping.ts";
 
 export const vidu: Provider = {
   vendor: "vidu",
@@ -19,4 +17,5 @@ export const vidu: Provider = {
   interpretPoll: interpretViduPoll,
   verifyCallback: verifyViduCallback,
   readCallback: readViduCallback,
+  cancelCall: viduCancelCall,
 };

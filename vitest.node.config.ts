@@ -6,6 +6,8 @@ export default defineConfig({
   test: {
     include: ["test/sim/**/*.test.ts", "test/e2e/**/*.test.ts"],
     environment: "node",
+    // End-to-end files each run wrangler dev + a simulator; one at a time keeps a 2-core machine steady.
+    fileParallelism: false,
     testTimeout: 30_000,
   },
 });

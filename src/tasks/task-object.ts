@@ -49,10 +49,10 @@ export class TaskObject extends DurableObject<Env> {
     return Math.max(task.heartbeat_ms, task.quiet_until_ms) + this.watchdogMs();
   }
 
-  /** Silence longer than this means a stuck workflow; never shorter than twice the longest planned wait. */
+  /** Silence longer than this means a stuck workflow; never shorter than twice the longest poll wait. */
   private watchdogMs(): number {
-    const longestWait = Math.max(60_000, ...parseDurations(this.env.POLL_INTERVALS || "2s,5s,10s,30s"));
-    return Math.max(parseDuration(this.env.WATCHDOG_AFTER || "10m"), 2 * longestWait + 30_000);
+    const longestPoll = Math.max(...parseDurations(this.env.POLL_INTERVALS || "2s,5s,10s,30s"));
+    return Math.max(parseDuration(this.env.WATCHDOG_AFTER || "10m"), 2 * longestPoll);
   }
 
   private current(): TaskRecord {

@@ -26,6 +26,7 @@ export interface Env {
   RATE_LIMIT_PER_MINUTE?: string;
   MAX_CONCURRENT_TASKS?: string;
   WATCHDOG_AFTER?: string;
+  VIDEO_RETENTION?: string;
 }
 
 // `env` from "cloudflare:workers" (used by tests) is typed as Cloudflare.Env.

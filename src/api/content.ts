@@ -3,7 +3,8 @@ import type { AppEnv } from "../app-env.ts";
 import { requireApiKey } from "../auth/api-keys.ts";
 import { verifyContentSignature } from "../auth/signed-urls.ts";
 import { ApiError } from "../lib/errors.ts";
-import { serveObject } from "../storage/delivery.ts";
+import { serveThroughCache } from "../storage/edge-cache.ts";
+import { videoExpiresAt } from "../tasks/retention.ts";
 import type { TaskRecord } from "../tasks/task-record.ts";
 import { ownedTask } from "./generations.ts";
 
@@ -27,7 +28,10 @@ export const content = new Hono<AppEnv>().on(["GET", "HEAD"], "/:id/content", as
     const detail = task.state === "failed" ? "it failed, so there is no video" : "it is still processing; try again when its status is succeeded";
     throw new ApiError(409, `Task ${id} has no video yet: ${detail}.`, "task_not_ready", "task_id");
   }
-  const response = await serveObject(c.env.VIDEOS, task.video.key, c.req.raw);
-  if (!response) throw new ApiError(410, `The video of task ${id} is no longer stored.`, "video_expired", "task_id");
+  const gone = new ApiError(410, `The video of task ${id} has expired and is no longer stored.`, "video_expired", "task_id");
+  if ((videoExpiresAt(c.env, task) ?? 0) <= Math.floor(Date.now() / 1000)) throw gone;
+  const cacheUrl = `${new URL(c.req.url).origin}/v1/video/generations/${id}/content`;
+  const response = await serveThroughCache(c.executionCtx, c.env.VIDEOS, task.video.key, task.video.size, c.req.raw, cacheUrl);
+  if (!response) throw gone;
   return response;
 });

@@ -1,13 +1,17 @@
 import { signContentUrl, urlExpiry } from "../auth/signed-urls.ts";
 import type { Env } from "../env.ts";
 import type { ErrorBody } from "../lib/errors.ts";
+import { videoExpiresAt } from "../tasks/retention.ts";
 import { publicStatus } from "../tasks/states.ts";
 import type { TaskRecord } from "../tasks/task-record.ts";
 
 /** The public task object of API.md §4, as GET returns it (and as webhooks will carry it). */
 export async function presentTask(env: Env, origin: string, task: TaskRecord) {
-  const video = task.state === "succeeded" ? task.video : null;
-  const expires = video ? urlExpiry(Math.floor(Date.now() / 1000)) : null;
+  const now = Math.floor(Date.now() / 1000);
+  const videoExpiry = videoExpiresAt(env, task);
+  // A URL never outlives the video it points at; past retention there is no URL at all.
+  const video = task.state === "succeeded" && videoExpiry !== null && videoExpiry > now ? task.video : null;
+  const expires = videoExpiry === null ? null : Math.min(urlExpiry(now), videoExpiry);
   const error: ErrorBody | null = task.error
     ? { code: task.error.code, message: task.error.message, param: task.error.param, type: task.error.type }
     : null;
@@ -17,7 +21,7 @@ export async function presentTask(env: Env, origin: string, task: TaskRecord) {
     model: task.model,
     status: publicStatus(task.state),
     format: "mp4",
-    url: video && expires ? await signContentUrl(env, origin, task.id, expires) : null,
+    url: video && expires !== null ? await signContentUrl(env, origin, task.id, expires) : null,
     metadata: {
       duration: video?.duration ?? null,
       fps: video?.fps ?? null,

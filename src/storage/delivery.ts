@@ -29,17 +29,22 @@ function etagMatches(header: string | null, etag: string): boolean {
 
 export const IMMUTABLE = "public, max-age=31536000, immutable";
 
+/** The headers of a stored video, for a full answer and for the copy kept in the edge cache. */
+export function videoHeaders(object: R2Object): Headers {
+  return new Headers({
+    "content-type": "video/mp4",
+    "accept-ranges": "bytes",
+    etag: object.httpEtag,
+    "cache-control": IMMUTABLE,
+    "last-modified": object.uploaded.toUTCString(),
+  });
+}
+
 /** Answers a GET or HEAD for the object at `key`; null when there is no such object. */
 export async function serveObject(bucket: R2Bucket, key: string, request: Request): Promise<Response | null> {
   const head = await bucket.head(key);
   if (!head) return null;
-  const headers = new Headers({
-    "content-type": "video/mp4",
-    "accept-ranges": "bytes",
-    etag: head.httpEtag,
-    "cache-control": IMMUTABLE,
-    "last-modified": head.uploaded.toUTCString(),
-  });
+  const headers = videoHeaders(head);
   if (etagMatches(request.headers.get("if-none-match"), head.httpEtag)) return new Response(null, { status: 304, headers });
 
   const ifRange = request.headers.get("if-range");

@@ -15,13 +15,16 @@ export async function presentTask(env: Env, origin: string, task: TaskRecord) {
   const error: ErrorBody | null = task.error
     ? { code: task.error.code, message: task.error.message, param: task.error.param, type: task.error.type }
     : null;
+  const url = video && expires !== null ? await signContentUrl(env, origin, task.id, expires) : null;
   return {
     task_id: task.id,
     object: "video.generation",
     model: task.model,
     status: publicStatus(task.state),
     format: "mp4",
-    url: video && expires !== null ? await signContentUrl(env, origin, task.id, expires) : null,
+    url,
+    /** The vendor's cover image (Vidu), stored beside the video; null when the vendor gave none. */
+    thumbnail_url: url && task.cover_key ? `${url}&variant=thumbnail` : null,
     metadata: {
       duration: video?.duration ?? null,
       fps: video?.fps ?? null,

@@ -87,6 +87,8 @@ export class TaskObject extends DurableObject<Env> {
         poll_errors: 0,
         video_url: null,
         vendor_seed: null,
+        cover_url: null,
+        cover_key: null,
         video: null,
         error: null,
         heartbeat_ms: Date.now(),
@@ -135,8 +137,8 @@ export class TaskObject extends DurableObject<Env> {
     return this.move("submitted", { upstream_id: upstreamId, vendor_status: "accepted" });
   }
 
-  async ingesting(videoUrl: string, vendorSeed: number | null): Promise<TaskRecord> {
-    return this.move("ingesting", { video_url: videoUrl, vendor_seed: vendorSeed, vendor_status: "succeeded" });
+  async ingesting(videoUrl: string, vendorSeed: number | null, coverUrl: string | null): Promise<TaskRecord> {
+    return this.move("ingesting", { video_url: videoUrl, vendor_seed: vendorSeed, cover_url: coverUrl, vendor_status: "succeeded" });
   }
 
   /** A fresh vendor URL for a video whose first URL expired before ingest finished. */
@@ -145,8 +147,8 @@ export class TaskObject extends DurableObject<Env> {
     if (task.state === "ingesting") this.save({ ...task, video_url: videoUrl });
   }
 
-  async succeeded(video: StoredVideo): Promise<TaskRecord> {
-    return this.move("succeeded", { video, video_url: null });
+  async succeeded(video: StoredVideo, coverKey: string | null): Promise<TaskRecord> {
+    return this.move("succeeded", { video, cover_key: coverKey, video_url: null, cover_url: null });
   }
 
   async failed(error: TaskError): Promise<TaskRecord> {

@@ -29,7 +29,11 @@ export interface TaskRecord {
   /** The vendor's (expiring) video URL, between the vendor's success and the end of ingest. */
   video_url: string | null;
   vendor_seed: number | null;
+  /** The vendor's cover image URL (Vidu), kept until the cover is copied. */
+  cover_url: string | null;
   video: StoredVideo | null;
+  /** R2 key of the stored cover image, when the vendor gave one. */
+  cover_key: string | null;
   error: TaskError | null;
   /** Last time the workflow reported anything (Unix ms): the watchdog restarts a workflow silent for too long. */
   heartbeat_ms: number;
@@ -49,6 +53,6 @@ export interface WebhookAttempt {
 
 export type NewTask = Omit<
   TaskRecord,
-  "state" | "updated_at" | "completed_at" | "upstream_id" | "submit_attempts" | "vendor_status" | "poll_errors" | "video_url" | "vendor_seed" | "video" | "error" | "heartbeat_ms" | "quiet_until_ms"
+  "state" | "updated_at" | "completed_at" | "upstream_id" | "submit_attempts" | "vendor_status" | "poll_errors" | "video_url" | "vendor_seed" | "cover_url" | "cover_key" | "video" | "error" | "heartbeat_ms" | "quiet_until_ms"
   | "workflow_restarts" | "webhook_attempts" | "webhook_done"
 >;

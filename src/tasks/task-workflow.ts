@@ -2,7 +2,7 @@ import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type Workflo
 import type { Env } from "../env.ts";
 import { parseDurations, scheduleAt } from "../lib/duration.ts";
 import { taskError } from "../lib/errors.ts";
-import { ingestStep, pollStep, submitStep } from "./vendor-steps.ts";
+import { coverStep, ingestStep, pollStep, submitStep } from "./vendor-steps.ts";
 import { deliverWebhook, WEBHOOK_RETRY_MS } from "./webhook.ts";
 
 export interface TaskParams {
@@ -51,7 +51,9 @@ export class TaskWorkflow extends WorkflowEntrypoint<Env, TaskParams> {
         if (polled.kind === "done") break;
       }
       const video = await step.do("ingest", INGEST, () => ingestStep(this.env, taskId));
-      if (video) await step.do("finish", () => this.env.TASKS.getByName(taskId).succeeded(video).then(() => undefined));
+      if (!video) return;
+      const cover = await step.do("cover", () => coverStep(this.env, taskId));
+      await step.do("finish", () => this.env.TASKS.getByName(taskId).succeeded(video, cover).then(() => undefined));
     } catch (err) {
       // Retries are exhausted or the step was not retryable: the task fails with the last reason, never hangs.
       const reason = (err as Error).message;

@@ -4,6 +4,7 @@ import { exchange } from "../providers/client.ts";
 import { providerFor } from "../providers/registry.ts";
 import type { Outcome } from "../providers/types.ts";
 import { IngestError, ingestVideo, storedVideo, type StoredVideo } from "../storage/ingest.ts";
+import { IMMUTABLE } from "../storage/delivery.ts";
 import { loadPlan } from "./plan-store.ts";
 import { isFinal } from "./states.ts";
 import type { TaskRecord } from "./task-record.ts";
@@ -97,7 +98,7 @@ export async function pollStep(env: Env, id: string): Promise<PollResult> {
       await stub.failed(taskError(502, "upstream_error", `${provider.name} kept failing to report the task: ${outcome.message}`));
       return { kind: "ended" };
     case "succeeded":
-      await stub.ingesting(outcome.videoUrl, outcome.seed ?? null);
+      await stub.ingesting(outcome.videoUrl, outcome.seed ?? null, outcome.coverUrl ?? null);
       return { kind: "done" };
     case "failed":
       await stub.failed(outcome.error);
@@ -128,6 +129,32 @@ export async function ingestStep(env: Env, id: string): Promise<StoredVideo | nu
     if (!(err instanceof IngestError) || err.retryable) throw err;
     // Junk (an HTML error page, not an MP4) will not improve on retry and must never become a video.
     await task(env, id).failed(taskError(502, "invalid_video", `The vendor's file is not a usable MP4: ${err.message}`));
+    return null;
+  }
+}
+
+const MAX_COVER_BYTES = 10 * 2 ** 20;
+
+/**
+ * Copies the vendor's cover image (Vidu gives one) next to the video. Best effort: a missing or odd cover
+ * never fails a task whose video is fine. Returns the R2 key, or null.
+ */
+export async function coverStep(env: Env, id: string): Promise<string | null> {
+  const record = await liveTask(env, id);
+  if (!record?.cover_url) return null;
+  const key = `covers/${id}`;
+  if (await env.VIDEOS.head(key)) return key;
+  try {
+    const response = await fetch(record.cover_url);
+    const type = response.headers.get("content-type") ?? "";
+    const length = Number(response.headers.get("content-length"));
+    if (!response.ok || !type.startsWith("image/") || !(length > 0 && length <= MAX_COVER_BYTES)) {
+      await response.body?.cancel();
+      return null;
+    }
+    await env.VIDEOS.put(key, response.body, { httpMetadata: { contentType: type, cacheControl: IMMUTABLE } });
+    return key;
+  } catch {
     return null;
   }
 }

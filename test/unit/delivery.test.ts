@@ -84,3 +84,27 @@ describe("GET /v1/video/generations/{id}/content", () => {
     expect(body.code).toBe("task_not_ready");
   });
 });
+
+describe("the vendor's cover image", () => {
+  it("is stored beside a Vidu video and served through the task's signed thumbnail_url", async () => {
+    const created = await apiJson("/v1/video/generations", {
+      method: "POST",
+      json: { model: "viduq1", prompt: "a cover", duration: 5 },
+    });
+    expect(created.status).toBe(200);
+    const task = await waitForTask(created.body.task_id);
+    expect(task.status).toBe("succeeded");
+    expect(task.thumbnail_url).toBe(`${task.url}&variant=thumbnail`);
+    const url = new URL(task.thumbnail_url);
+    const image = await api(url.pathname + url.search, { key: null });
+    expect(image.status).toBe(200);
+    expect(image.headers.get("content-type")).toBe("image/jpeg");
+    expect((await image.arrayBuffer()).byteLength).toBeGreaterThan(1000);
+  });
+
+  it("is absent for vendors without covers", async () => {
+    const created = await apiJson("/v1/video/generations", { method: "POST", json: { model: "kling-v1", prompt: "no cover" } });
+    const task = await waitForTask(created.body.task_id);
+    expect(task.thumbnail_url).toBeNull();
+  });
+});

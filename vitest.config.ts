@@ -5,9 +5,14 @@ import { TEST_API_KEYS, TEST_SIM_PORT } from "./test/support/test-env.ts";
 
 // Runtime tests: our Worker, Durable Objects, Workflows and R2 run inside workerd (local) and talk over
 // loopback to the vendor simulator that globalSetup starts, exactly as the deployed Worker talks to vendors.
+/** TEST_SIM_PORT lets two test runs share a machine. */
+function simPort(): number {
+  return Number(process.env.TEST_SIM_PORT ?? TEST_SIM_PORT);
+}
+
 const bindings = gatewayVars({
   port: 0,
-  simPort: TEST_SIM_PORT,
+  simPort: simPort(),
   persistTo: "",
   apiKeys: TEST_API_KEYS,
   vars: { POLL_INTERVALS: "1s", TASK_DEADLINE: "2m" },

@@ -56,7 +56,7 @@ export interface PlanContext {
 
 /** What a vendor answer means to the workflow. */
 export type Outcome =
-  | { kind: "accepted"; upstreamId: string }
+  | { kind: "accepted"; upstreamId: string; seed?: number }
   | { kind: "pending"; vendorStatus: string }
   | { kind: "succeeded"; videoUrl: string; coverUrl?: string; seed?: number }
   | { kind: "failed"; error: TaskError }

@@ -106,7 +106,8 @@ export class TaskObject extends DurableObject<Env> {
 
   /** Records a callback nonce; false when it was seen before (a replayed callback). */
   async claimNonce(value: string): Promise<boolean> {
-    return this.ctx.storage.sql.exec("INSERT OR IGNORE INTO nonce (value) VALUES (?)", value).rowsWritten === 1;
+    // rowsWritten counts the primary-key index entry too, so a new nonce reports 2 and a repeat 0.
+    return this.ctx.storage.sql.exec("INSERT OR IGNORE INTO nonce (value) VALUES (?)", value).rowsWritten > 0;
   }
 
   /** Counts a submit attempt before it is made; returns how many were made before. */
@@ -133,12 +134,13 @@ export class TaskObject extends DurableObject<Env> {
     return task.poll_errors + 1;
   }
 
-  async submitted(upstreamId: string): Promise<TaskRecord> {
-    return this.move("submitted", { upstream_id: upstreamId, vendor_status: "accepted" });
+  async submitted(upstreamId: string, vendorSeed: number | null = null): Promise<TaskRecord> {
+    return this.move("submitted", { upstream_id: upstreamId, vendor_seed: vendorSeed, vendor_status: "accepted" });
   }
 
   async ingesting(videoUrl: string, vendorSeed: number | null, coverUrl: string | null): Promise<TaskRecord> {
-    return this.move("ingesting", { video_url: videoUrl, vendor_seed: vendorSeed, cover_url: coverUrl, vendor_status: "succeeded" });
+    const task = this.current();
+    return this.move("ingesting", { video_url: videoUrl, vendor_seed: vendorSeed ?? task.vendor_seed, cover_url: coverUrl, vendor_status: "succeeded" });
   }
 
   /** A fresh vendor URL for a video whose first URL expired before ingest finished. */

@@ -62,7 +62,7 @@ export async function submitStep(env: Env, id: string): Promise<SubmitResult> {
   const outcome = await exchange(provider, env, plan.call, provider.interpretSubmit);
   switch (outcome.kind) {
     case "accepted":
-      await stub.submitted(outcome.upstreamId);
+      await stub.submitted(outcome.upstreamId, outcome.seed ?? null);
       return { kind: "accepted" };
     case "busy":
       await stub.noteVendorStatus("busy");

@@ -4,6 +4,7 @@ import { TEST_SIM_PORT } from "./test-env.ts";
 
 // The runtime tests reach the simulator over loopback, exactly as the Worker would reach a vendor.
 export default async function setup() {
-  const sim = await startSimulator({ port: TEST_SIM_PORT, credentials: SIM_CREDENTIALS, delayMs: 1500 });
+  const port = Number(process.env.TEST_SIM_PORT ?? TEST_SIM_PORT);
+  const sim = await startSimulator({ port, credentials: SIM_CREDENTIALS, delayMs: 1500 });
   return () => sim.close();
 }

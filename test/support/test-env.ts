@@ -1,4 +1,5 @@
 // Constants shared by the runtime tests (inside workerd: no Node APIs here) and their config (in Node).
+// Inside workerd, reach the simulator through env.KLING_BASE_URL (it points there); TEST_SIM_PORT moves it.
 export const TEST_SIM_PORT = 18790;
 
 export const TEST_API_KEYS = {

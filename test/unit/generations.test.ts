@@ -2,11 +2,10 @@
 import { env } from "cloudflare:workers";
 import { introspectWorkflow } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { TEST_SIM_PORT } from "../support/test-env.ts";
 import { api, apiJson, waitForTask } from "./helpers.ts";
 import sampleUri from "../../simulator/assets/sample.mp4?inline";
 
-const SIM = `http://127.0.0.1:${TEST_SIM_PORT}`;
+const SIM = env.KLING_BASE_URL!;
 
 const KLING_EXAMPLE = {
   model: "kling-v1",

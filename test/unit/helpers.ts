@@ -33,5 +33,3 @@ export async function waitForTask(id: string, timeoutMs = 25_000): Promise<Json>
     await new Promise((r) => setTimeout(r, 250));
   }
 }
-
-export const simUrl = () => `http://127.0.0.1:${(globalThis as any).__SIM_PORT__ ?? 18790}`;

@@ -121,7 +121,7 @@ export function planVidu(input: GenerationInput, model: ModelSpec, ctx: PlanCont
 }
 
 const ErrorEnvelope = v.object({ reason: v.string(), message: v.optional(v.string(), "") });
-const Created = v.object({ task_id: v.pipe(v.string(), v.nonEmpty()) });
+const Created = v.object({ task_id: v.pipe(v.string(), v.nonEmpty()), seed: v.nullish(v.pipe(v.number(), v.integer())) });
 export const ViduTask = v.object({
   state: v.string(),
   err_code: v.nullish(v.string()),
@@ -141,9 +141,10 @@ export function interpretViduSubmit(reply: VendorReply): Outcome {
   const refused = refusal(reply, "submit");
   if (refused) return refused;
   const created = v.safeParse(Created, reply.body);
-  return created.success
-    ? { kind: "accepted", upstreamId: created.output.task_id }
-    : { kind: "transient", message: "Vidu accepted the task but sent no task_id" };
+  if (!created.success) return { kind: "transient", message: "Vidu accepted the task but sent no task_id" };
+  // Vidu answers with the seed it really uses (a random one for seed 0): that is the one to report.
+  const { task_id, seed } = created.output;
+  return { kind: "accepted", upstreamId: task_id, ...(seed != null ? { seed } : {}) };
 }
 
 /** Maps one Vidu task (a query answer or a callback body) to an outcome. */

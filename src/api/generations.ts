@@ -112,8 +112,8 @@ async function createTask(env: Env, owner: string, origin: string, request: Vali
 
 function waitSeconds(text: string | undefined): number {
   if (text === undefined) return 0;
-  const seconds = Number(text);
-  if (text === "" || !Number.isFinite(seconds) || seconds < 0 || seconds > MAX_WAIT_S) {
+  const seconds = /^\d{1,3}(\.\d{1,3})?$/.test(text) ? Number(text) : Number.NaN;
+  if (!(seconds >= 0 && seconds <= MAX_WAIT_S)) {
     throw new ApiError(400, `wait must be a number of seconds from 0 to ${MAX_WAIT_S}.`, "invalid_value", "wait");
   }
   return seconds;
@@ -162,12 +162,11 @@ export const generations = new Hono<AppEnv>()
   )
   .get("/", requireApiKey, async (c) => {
     const limitText = c.req.query("limit");
-    const limit = limitText === undefined ? 20 : Number(limitText);
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST) {
-      throw new ApiError(400, `limit must be an integer from 1 to ${MAX_LIST}.`, "invalid_value", "limit");
-    }
+    const limit = limitText === undefined ? 20 : /^\d{1,3}$/.test(limitText) ? Number(limitText) : 0;
+    if (limit < 1 || limit > MAX_LIST) throw new ApiError(400, `limit must be an integer from 1 to ${MAX_LIST}.`, "invalid_value", "limit");
     const after = c.req.query("after") ?? null;
     const page = await c.env.KEYS.getByName(c.var.caller.keyId).list(limit, after);
+    if (!page) throw new ApiError(400, `after must be the task_id of one of your tasks (the last_id of the previous page).`, "invalid_value", "after");
     const origin = publicOrigin(c.env, c.req.url);
     const tasks = await Promise.all(page.ids.map((id) => c.env.TASKS.getByName(id).read()));
     const data = await Promise.all(tasks.filter((t) => t !== null).map((t) => presentTask(c.env, origin, t)));

@@ -113,11 +113,14 @@ export class KeyObject extends DurableObject<Env> {
     this.ctx.storage.sql.exec("UPDATE tasks SET active = 0 WHERE id = ?", taskId);
   }
 
-  /** Task ids newest first, after the cursor task (exclusive); one extra row tells whether more exist. */
-  async list(limit: number, after: string | null): Promise<{ ids: string[]; hasMore: boolean }> {
+  /**
+   * Task ids newest first, after the cursor task (exclusive); one extra row tells whether more exist.
+   * null when the cursor is not one of this key's tasks (another key's id reads the same as an unknown one).
+   */
+  async list(limit: number, after: string | null): Promise<{ ids: string[]; hasMore: boolean } | null> {
     const sql = this.ctx.storage.sql;
     const cursor = after === null ? null : sql.exec<{ created_ms: number }>("SELECT created_ms FROM tasks WHERE id = ?", after).toArray()[0];
-    if (after !== null && !cursor) return { ids: [], hasMore: false };
+    if (after !== null && !cursor) return null;
     const rows = cursor
       ? sql.exec<{ id: string }>(
           "SELECT id FROM tasks WHERE created_ms < ? OR (created_ms = ? AND id < ?) ORDER BY created_ms DESC, id DESC LIMIT ?",

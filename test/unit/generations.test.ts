@@ -69,6 +69,19 @@ describe("POST /v1/video/generations validation", () => {
     expect([body.param, body.code]).toEqual([param, code]);
   });
 
+  it("answers a body over 20 MiB with 413", async () => {
+    const huge = JSON.stringify({ model: "kling-v1", prompt: "x", image: "A".repeat(21 * 1024 * 1024) });
+    const { status, body } = await apiJson("/v1/video/generations", { method: "POST", body: huge, headers: { "content-type": "application/json" } });
+    expect(status).toBe(413);
+    expectErrorFormat(body, "invalid_request_error");
+  });
+
+  it("answers an image over 10 MiB decoded with 400 naming image", async () => {
+    const big = JSON.stringify({ model: "kling-v1", prompt: "x", image: "A".repeat(14 * 1024 * 1024) });
+    const { status, body } = await apiJson("/v1/video/generations", { method: "POST", body: big, headers: { "content-type": "application/json" } });
+    expect([status, body.param, body.code]).toEqual([400, "image", "image_too_large"]);
+  });
+
   it("answers non-JSON with 400 and a wrong content type with 415", async () => {
     const bad = await apiJson("/v1/video/generations", { method: "POST", body: "{", headers: { "content-type": "application/json" } });
     expect(bad.status).toBe(400);

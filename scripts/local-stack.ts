@@ -67,6 +67,12 @@ async function waitForHttp(url: string, child: ChildProcess, what: string, timeo
   throw new Error(`${what} did not answer at ${url} within ${timeoutMs} ms`);
 }
 
+/** Piped output nobody reads would fill the pipe and stall the child; flowing mode drops what no listener takes. */
+function drain(child: ChildProcess): void {
+  child.stdout?.resume();
+  child.stderr?.resume();
+}
+
 function exited(child: ChildProcess): Promise<void> {
   return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once("exit", () => r()));
 }
@@ -79,8 +85,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     stdio,
     env: { ...process.env, ...SIM_CREDENTIALS, SIM_PORT: String(options.simPort), ...options.simEnv },
   });
+  drain(simulator);
   const simUrl = `http://127.0.0.1:${options.simPort}`;
-  await waitForHttp(`${simUrl}/__sim/health`, simulator, "the vendor simulator");
 
   mkdirSync(options.persistTo, { recursive: true });
   const envFile = join(options.persistTo, "gateway.env");
@@ -100,6 +106,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           "--env-file", envFile, "--show-interactive-dev-session=false", "--log-level", options.inherit ? "info" : "warn"],
         { cwd: root, stdio, detached: !options.inherit, env: { ...process.env, CI: "true" } },
       );
+      drain(stack.gateway);
       await waitForHttp(`${gatewayUrl}/v1/models`, stack.gateway, "wrangler dev");
     },
     async stopGateway(signal = "SIGTERM") {
@@ -119,6 +126,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       await exited(simulator);
     },
   };
-  await stack.startGateway();
+  try {
+    await waitForHttp(`${simUrl}/__sim/health`, simulator, "the vendor simulator");
+    await stack.startGateway();
+  } catch (err) {
+    await stack.stop(); // never leave a child behind
+    throw err;
+  }
   return stack;
 }

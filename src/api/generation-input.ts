@@ -84,7 +84,8 @@ function takeWebhookUrl(metadata: Record<string, unknown>, origin: string): stri
   const param = "metadata.callback_url";
   let url: URL;
   try {
-    url = new URL(String(value));
+    if (typeof value !== "string") throw new TypeError("not a string");
+    url = new URL(value);
   } catch {
     return invalid(param, "metadata.callback_url must be an absolute https URL.");
   }

@@ -106,6 +106,7 @@ async function createTask(env: Env, owner: string, origin: string, request: Vali
     webhook_url: request.webhookUrl,
     upstream_ref: plan.ref,
   });
+  await env.KEYS.getByName(owner).addTask(id, now);
   await env.TASK_WORKFLOW.create({ id, params: { taskId: id } });
   return (await stub.waitFor("accepted", ACCEPT_WAIT_MS))!;
 }
@@ -151,12 +152,13 @@ export const generations = new Hono<AppEnv>()
         // The vendor refused the request itself: that refusal is the answer, also for a replay.
         const { status, code, message } = task.error;
         const error = new ApiError(status, message, code, null);
+        await keys.forgetTask(task.id);
         if (status >= 500 && idemKey !== null) await keys.abandon(idemKey);
-        else await keys.settle(idemKey, null, { status, body: JSON.stringify(error.body) });
+        else await keys.settle(idemKey, { status, body: JSON.stringify(error.body) });
         throw error;
       }
       const body = JSON.stringify(await presentTask(env, origin, task));
-      await keys.settle(idemKey, { id: task.id, createdMs: task.created_at * 1000, active: !isFinal(task.state) }, { status: 200, body });
+      await keys.settle(idemKey, { status: 200, body });
       return c.body(body, 200, { "content-type": "application/json" });
     },
   )

@@ -18,7 +18,14 @@ export const GenerationBody = v.strictObject({
   height: v.optional(int("height", 16, 8192)),
   size: v.optional(v.pipe(v.string("size must be a string like 1920x1080"), v.regex(/^\d{2,5}x\d{2,5}$/, "size must look like 1920x1080 (WIDTHxHEIGHT)"))),
   image: v.optional(v.pipe(v.string("image must be a string: an http(s) URL, a data URI or raw base64"), v.nonEmpty("image must not be empty; leave it out for text-to-video"))),
-  metadata: v.optional(v.record(v.string(), v.unknown(), "metadata must be a JSON object")),
+  metadata: v.optional(
+    v.pipe(
+      v.unknown(),
+      // valibot's record takes an array too (as {"0": …}), whose indexes would reach the vendor as field names.
+      v.check((value) => typeof value === "object" && value !== null && !Array.isArray(value), "metadata must be a JSON object"),
+      v.record(v.string(), v.unknown()),
+    ),
+  ),
   n: v.optional(int("n", 1, 1)),
   response_format: v.optional(v.picklist(["url"], 'response_format must be "url"')),
   seed: v.optional(int("seed", -1, Number.MAX_SAFE_INTEGER)),

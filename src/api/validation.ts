@@ -3,6 +3,9 @@ import { ApiError } from "../lib/errors.ts";
 
 /** Turns valibot's first issue into a 400 that names the field and says what to change. */
 export function parseOr400<S extends v.GenericSchema>(schema: S, input: unknown, knownFields?: readonly string[]): v.InferOutput<S> {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) {
+    throw new ApiError(400, "The request body must be a JSON object.", "invalid_request_body");
+  }
   const result = v.safeParse(schema, input, { abortEarly: true });
   if (result.success) return result.output;
   const issue = result.issues[0];

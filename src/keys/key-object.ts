@@ -94,11 +94,21 @@ export class KeyObject extends DurableObject<Env> {
     for (const check of this.waiters) check();
   }
 
-  /** Records what a POST answered: the new task (when one was made) and the response for its Idempotency-Key. */
-  async settle(idempotencyKey: string | null, task: { id: string; createdMs: number; active: boolean } | null, response: StoredResponse): Promise<void> {
-    const sql = this.ctx.storage.sql;
-    if (task) sql.exec("INSERT OR IGNORE INTO tasks (id, created_ms, active) VALUES (?, ?, ?)", task.id, task.createdMs, task.active ? 1 : 0);
-    if (idempotencyKey !== null) sql.exec("UPDATE idempotency SET status = ?, body = ? WHERE key = ?", response.status, response.body, idempotencyKey);
+  /** Indexes a new task before its workflow starts, so a task is listed (and counted) even if its POST dies. */
+  async addTask(id: string, createdMs: number): Promise<void> {
+    this.ctx.storage.sql.exec("INSERT OR IGNORE INTO tasks (id, created_ms, active) VALUES (?, ?, 1)", id, createdMs);
+  }
+
+  /** A task whose POST answered with the vendor's refusal was never handed out: it is not listed. */
+  async forgetTask(id: string): Promise<void> {
+    this.ctx.storage.sql.exec("DELETE FROM tasks WHERE id = ?", id);
+  }
+
+  /** Records what a POST answered, for its Idempotency-Key. */
+  async settle(idempotencyKey: string | null, response: StoredResponse): Promise<void> {
+    if (idempotencyKey !== null) {
+      this.ctx.storage.sql.exec("UPDATE idempotency SET status = ?, body = ? WHERE key = ?", response.status, response.body, idempotencyKey);
+    }
     this.wake();
   }
 

@@ -25,7 +25,9 @@ export async function exchange(
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });
   } catch (err) {
-    return { kind: "transient", message: `${provider.name} did not answer: ${(err as Error).message}` };
+    // A timeout means the request went out and the answer never came; other failures are the connection's.
+    const inDoubt = (err as Error).name === "TimeoutError";
+    return { kind: "transient", message: `${provider.name} did not answer: ${(err as Error).message}`, inDoubt };
   }
   const text = await response.text();
   let body: unknown;
@@ -33,7 +35,9 @@ export async function exchange(
     body = JSON.parse(text);
   } catch {
     if (response.status === 429) return { kind: "busy", message: `${provider.name} is busy (HTTP 429)` };
-    return { kind: "transient", message: `${provider.name} answered HTTP ${response.status} with a body that is not JSON` };
+    // A 2xx the vendor could not finish saying may still have created something; an error page did not.
+    const inDoubt = response.ok;
+    return { kind: "transient", message: `${provider.name} answered HTTP ${response.status} with a body that is not JSON`, inDoubt };
   }
   return interpret({ status: response.status, body });
 }

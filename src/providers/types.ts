@@ -61,7 +61,8 @@ export type Outcome =
   | { kind: "succeeded"; videoUrl: string; coverUrl?: string; seed?: number }
   | { kind: "failed"; error: TaskError }
   | { kind: "busy"; message: string }
-  | { kind: "transient"; message: string }
+  /** `inDoubt`: the vendor may have acted on the request although no usable answer came back (a timeout). */
+  | { kind: "transient"; message: string; inDoubt?: boolean }
   /** A lookup found no such task: a lost submit answer really was lost, so submitting again is safe. */
   | { kind: "absent" };
 

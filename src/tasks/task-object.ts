@@ -83,6 +83,7 @@ export class TaskObject extends DurableObject<Env> {
         completed_at: null,
         upstream_id: null,
         submit_attempts: 0,
+        submit_open: false,
         vendor_status: null,
         poll_errors: 0,
         video_url: null,
@@ -110,11 +111,16 @@ export class TaskObject extends DurableObject<Env> {
     return this.ctx.storage.sql.exec("INSERT OR IGNORE INTO nonce (value) VALUES (?)", value).rowsWritten > 0;
   }
 
-  /** Counts a submit attempt before it is made; returns how many were made before. */
-  async beginSubmit(): Promise<number> {
+  /** Opens a submit attempt before it is made; returns whether an earlier one was left open (its outcome unknown). */
+  async beginSubmit(): Promise<boolean> {
     const task = this.current();
-    this.save({ ...task, submit_attempts: task.submit_attempts + 1 });
-    return task.submit_attempts;
+    this.save({ ...task, submit_attempts: task.submit_attempts + 1, submit_open: true });
+    return task.submit_open;
+  }
+
+  /** The vendor answered the submit attempt definitively without creating a task (busy, or an error it reported). */
+  async closeSubmit(): Promise<void> {
+    this.save({ ...this.current(), submit_open: false });
   }
 
   /** The workflow is alive (e.g. mid-download). */
@@ -122,9 +128,12 @@ export class TaskObject extends DurableObject<Env> {
     this.save(this.current());
   }
 
-  async noteVendorStatus(status: string): Promise<void> {
+  /** `quietMs`: a planned wait before the workflow's next report (e.g. a busy vendor's back-off). */
+  async noteVendorStatus(status: string, quietMs = 0): Promise<void> {
     const task = this.current();
-    if (!isFinal(task.state)) this.save({ ...task, vendor_status: status, poll_errors: 0, updated_at: task.vendor_status === status ? task.updated_at : nowS() });
+    if (isFinal(task.state)) return;
+    const updated_at = task.vendor_status === status ? task.updated_at : nowS();
+    this.save({ ...task, vendor_status: status, poll_errors: 0, updated_at, quiet_until_ms: Date.now() + quietMs });
   }
 
   /** Counts a poll that met a transient vendor error; returns how many happened in a row. */
@@ -135,7 +144,7 @@ export class TaskObject extends DurableObject<Env> {
   }
 
   async submitted(upstreamId: string, vendorSeed: number | null = null): Promise<TaskRecord> {
-    return this.move("submitted", { upstream_id: upstreamId, vendor_seed: vendorSeed, vendor_status: "accepted" });
+    return this.move("submitted", { upstream_id: upstreamId, vendor_seed: vendorSeed, vendor_status: "accepted", submit_open: false });
   }
 
   async ingesting(videoUrl: string, vendorSeed: number | null, coverUrl: string | null): Promise<TaskRecord> {

@@ -23,6 +23,8 @@ export interface TaskRecord {
   upstream_id: string | null;
   upstream_ref: Record<string, string>;
   submit_attempts: number;
+  /** A submit attempt began and got no definitive answer (it timed out, or its runtime died): the vendor may have the task. */
+  submit_open: boolean;
   vendor_status: string | null;
   /** Consecutive polls that got a transient vendor error; reset by any real answer. */
   poll_errors: number;
@@ -53,6 +55,6 @@ export interface WebhookAttempt {
 
 export type NewTask = Omit<
   TaskRecord,
-  "state" | "updated_at" | "completed_at" | "upstream_id" | "submit_attempts" | "vendor_status" | "poll_errors" | "video_url" | "vendor_seed" | "cover_url" | "cover_key" | "video" | "error" | "heartbeat_ms" | "quiet_until_ms"
+  "state" | "updated_at" | "completed_at" | "upstream_id" | "submit_attempts" | "submit_open" | "vendor_status" | "poll_errors" | "video_url" | "vendor_seed" | "cover_url" | "cover_key" | "video" | "error" | "heartbeat_ms" | "quiet_until_ms"
   | "workflow_restarts" | "webhook_attempts" | "webhook_done"
 >;

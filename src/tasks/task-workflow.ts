@@ -2,7 +2,7 @@ import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type Workflo
 import type { Env } from "../env.ts";
 import { parseDurations, scheduleAt } from "../lib/duration.ts";
 import { taskError } from "../lib/errors.ts";
-import { coverStep, ingestStep, pollStep, submitStep } from "./vendor-steps.ts";
+import { BUSY_WAIT_MS, coverStep, ingestStep, pollStep, submitStep } from "./vendor-steps.ts";
 import { deliverWebhook, WEBHOOK_RETRY_MS } from "./webhook.ts";
 
 export interface TaskParams {
@@ -16,7 +16,6 @@ const SUBMIT: WorkflowStepConfig = { retries: { limit: 6, delay: "2 seconds", ba
 const POLL: WorkflowStepConfig = { retries: { limit: 3, delay: "2 seconds", backoff: "exponential" }, timeout: "2 minutes" };
 const INGEST: WorkflowStepConfig = { retries: { limit: 4, delay: "5 seconds", backoff: "exponential" }, timeout: "30 minutes" };
 const WEBHOOK: WorkflowStepConfig = { retries: { limit: 2, delay: "1 second", backoff: "constant" }, timeout: "1 minute" };
-const BUSY_WAIT_MS = [2_000, 5_000, 10_000, 30_000, 60_000];
 
 /**
  * One instance per task (instance id = task id): submit, then wait for a callback or the next poll until the

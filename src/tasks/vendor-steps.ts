@@ -15,6 +15,9 @@ import type { TaskRecord } from "./task-record.ts";
  */
 
 export type SubmitResult = { kind: "accepted" } | { kind: "busy"; message: string } | { kind: "ended" };
+/** Durable waits between submit attempts while the vendor is busy (rate or concurrency limit), the last repeating. */
+export const BUSY_WAIT_MS = [2_000, 5_000, 10_000, 30_000, 60_000];
+
 /** Consecutive transient poll errors (network, 5xx, the vendors' internal-error codes) before a task fails. */
 const MAX_POLL_ERRORS = 6;
 
@@ -48,8 +51,15 @@ export async function submitStep(env: Env, id: string): Promise<SubmitResult> {
   const provider = providerFor(record.vendor);
   const stub = task(env, id);
 
-  // An earlier attempt may have reached the vendor and lost its answer: find that task instead of paying twice.
-  if ((await stub.beginSubmit()) > 0 && provider.lookup) {
+  // An earlier attempt may have reached the vendor and lost its answer: find that task instead of paying twice,
+  // or, with a vendor that cannot look a task up by our id, give up rather than risk a second paid task.
+  if (await stub.beginSubmit()) {
+    if (!provider.lookup) {
+      await stub.failed(
+        taskError(502, "upstream_submission_unknown", `${provider.name} never answered the submission, and submitting again could create (and bill) a second task; submit a new request if no video appears in your ${provider.name} account.`),
+      );
+      return { kind: "ended" };
+    }
     const found = await exchange(provider, env, provider.lookup.call(id, record.upstream_ref), provider.lookup.interpret);
     if (found.kind === "accepted") {
       await stub.submitted(found.upstreamId);
@@ -65,12 +75,14 @@ export async function submitStep(env: Env, id: string): Promise<SubmitResult> {
       await stub.submitted(outcome.upstreamId, outcome.seed ?? null);
       return { kind: "accepted" };
     case "busy":
-      await stub.noteVendorStatus("busy");
+      await stub.closeSubmit();
+      await stub.noteVendorStatus("busy", Math.max(...BUSY_WAIT_MS));
       return { kind: "busy", message: outcome.message };
     case "failed":
       await stub.failed(outcome.error);
       return { kind: "ended" };
     case "transient":
+      if (!outcome.inDoubt) await stub.closeSubmit();
       throw new Error(outcome.message);
     default:
       return unexpected(outcome);
@@ -160,15 +172,18 @@ export async function coverStep(env: Env, id: string): Promise<string | null> {
 }
 
 const HEARTBEAT_BYTES = 16 * 2 ** 20;
+const HEARTBEAT_MS = 20_000;
 
-/** Passes the body through unchanged, telling the watchdog every 16 MiB that a long download is alive. */
+/** Passes the body through unchanged, telling the watchdog (every 16 MiB or 20 s) that a long download is alive. */
 function withHeartbeat(response: Response, beat: () => Promise<void>): Response {
-  let sinceBeat = 0;
+  let bytes = 0;
+  let last = Date.now();
   const tap = new TransformStream<Uint8Array, Uint8Array>({
     async transform(chunk, controller) {
-      sinceBeat += chunk.byteLength;
-      if (sinceBeat >= HEARTBEAT_BYTES) {
-        sinceBeat = 0;
+      bytes += chunk.byteLength;
+      if (bytes >= HEARTBEAT_BYTES || Date.now() - last >= HEARTBEAT_MS) {
+        bytes = 0;
+        last = Date.now();
         await beat();
       }
       controller.enqueue(chunk);

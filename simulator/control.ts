@@ -3,6 +3,7 @@ import type { ServerResponse } from "node:http";
 import type { FileOptions, Sim, SimConfig, SimTask } from "./core.ts";
 import { VIDEO_VARIANTS, finish, isFinal, protocol, resetSim } from "./core.ts";
 import { parseFault } from "./faults.ts";
+import { MIN_SYNTHETIC_BYTES } from "./files.ts";
 import type { SimRequest } from "./http.ts";
 import { sendJson } from "./http.ts";
 import { isObject } from "./validate.ts";
@@ -144,6 +145,7 @@ const CONFIG_CHECKS: Record<keyof SimConfig, [Check, string]> = {
   callbackRetryDelayMs: [nonNegative, "a number >= 0"],
   video: [(v) => VIDEO_VARIANTS.includes(v as never), `one of ${VIDEO_VARIANTS.join(", ")}`],
   chunked: [boolean, "a boolean"],
+  sizeBytes: [(v) => v === null || (Number.isSafeInteger(v) && (v as number) >= MIN_SYNTHETIC_BYTES), `null or an integer >= ${MIN_SYNTHETIC_BYTES}`],
   urlTtlMs: [(v) => v === null || nonNegative(v), "null or a number >= 0"],
   maxConcurrent: [(v) => v === null || (Number.isInteger(v) && (v as number) >= 0), "null or an integer >= 0"],
   checkImages: [boolean, "a boolean"],
@@ -164,7 +166,7 @@ function applyFiles(task: SimTask, body: unknown): string | undefined {
   if (!isObject(body)) return "body must be a JSON object";
   const next: FileOptions = { ...task.files };
   for (const [key, value] of Object.entries(body)) {
-    if (key === "video" || key === "chunked" || key === "urlTtlMs") {
+    if (key === "video" || key === "chunked" || key === "sizeBytes" || key === "urlTtlMs") {
       const check = CONFIG_CHECKS[key];
       if (!check[0](value)) return `${key} must be ${check[1]}`;
       Object.assign(next, { [key]: value });

@@ -32,6 +32,11 @@ export interface SimConfig {
   callbackRetryDelayMs: number;
   video: VideoVariant;
   chunked: boolean;
+  /**
+   * When set, the MP4 is a synthetic one of exactly this many bytes (the sample's moov and frames, then generated
+   * filler inside mdat), streamed in constant memory; null serves the sample itself.
+   */
+  sizeBytes: number | null;
   /** When set, media URLs carry an expiry and a signature; an expired one gets 403. */
   urlTtlMs: number | null;
   /** Per-vendor limit of unfinished tasks; creates beyond it get the vendor's busy answer. */
@@ -43,6 +48,7 @@ export interface SimConfig {
 export interface FileOptions {
   video?: VideoVariant;
   chunked?: boolean;
+  sizeBytes?: number | null;
   urlTtlMs?: number | null;
 }
 
@@ -322,6 +328,7 @@ export function effectiveFiles(sim: Sim, task: SimTask): Required<FileOptions> {
   return {
     video: task.files.video ?? sim.config.video,
     chunked: task.files.chunked ?? sim.config.chunked,
+    sizeBytes: task.files.sizeBytes !== undefined ? task.files.sizeBytes : sim.config.sizeBytes,
     urlTtlMs: task.files.urlTtlMs !== undefined ? task.files.urlTtlMs : sim.config.urlTtlMs,
   };
 }

@@ -1,7 +1,10 @@
-// The vendors' media CDN stand-in: serves the sample MP4 (or a deliberately bad variant) for finished tasks.
+// The vendors' media CDN stand-in: serves the sample MP4 (or a deliberately bad variant) for finished tasks, or with
+// `sizeBytes` a valid MP4 of any size built around the sample and streamed in constant memory.
+import { createHash, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { ServerResponse } from "node:http";
-import { timingSafeEqual } from "node:crypto";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import type { Sim, Vendor } from "./core.ts";
 import { VENDORS, effectiveFiles, protocol, urlSignature } from "./core.ts";
 import { applyFault } from "./faults.ts";
@@ -45,6 +48,12 @@ export async function serveFile(sim: Sim, req: SimRequest, res: ServerResponse):
     sendBytes(req, res, COVER_JPG, "image/jpeg");
     return true;
   }
+  if (opts.video !== "html" && opts.sizeBytes !== null) {
+    const file = syntheticMp4(opts.sizeBytes, opts.video === "moov-at-end" ? "moov-at-end" : "faststart");
+    if (opts.video === "truncated") await sendTruncatedSynthetic(req, res, file);
+    else await sendSynthetic(req, res, file, { chunked: opts.chunked });
+    return true;
+  }
   switch (opts.video) {
     case "html":
       sendRaw(res, 200, HTML_PAGE, "text/html; charset=utf-8");
@@ -58,6 +67,153 @@ export async function serveFile(sim: Sim, req: SimRequest, res: ServerResponse):
       else sendBytes(req, res, bytes, "video/mp4");
       return true;
     }
+  }
+}
+
+// ---- synthetic large MP4s (sizeBytes) -----------------------------------------------------------
+
+interface Box {
+  type: string;
+  start: number;
+  size: number;
+}
+
+function topLevelBoxes(bytes: Buffer): Box[] {
+  const boxes: Box[] = [];
+  for (let at = 0; at + 8 <= bytes.length; ) {
+    const size = bytes.readUInt32BE(at);
+    if (size < 8) throw new Error("sample MP4 with a box size the synthetic writer does not handle");
+    boxes.push({ type: bytes.toString("latin1", at + 4, at + 8), start: at, size });
+    at += size;
+  }
+  return boxes;
+}
+
+function box(bytes: Buffer, type: string): Box {
+  const found = topLevelBoxes(bytes).find((b) => b.type === type);
+  if (!found) throw new Error(`sample MP4 has no ${type} box`);
+  return found;
+}
+
+// Both assets are `ftyp, (moov,) free(8), mdat(frames)(, moov)`, and their stco points into the frames. A synthetic
+// file keeps every byte before the 16 bytes `free`+`mdat` header, so the frames stay where stco says they are: the
+// mdat header becomes an 8-byte `free` + 32-bit `mdat`, or a 16-byte 64-bit `mdat` (largesize) past 4 GiB.
+// The frames are followed by filler inside mdat, which players and the gateway's inspector never read.
+const LAYOUTS = {
+  faststart: SAMPLE_MP4,
+  "moov-at-end": MOOV_AT_END_MP4,
+} as const;
+export type SyntheticLayout = keyof typeof LAYOUTS;
+
+function layoutParts(bytes: Buffer) {
+  const free = box(bytes, "free");
+  const mdat = box(bytes, "mdat");
+  if (free.size !== 8 || mdat.start !== free.start + 8) throw new Error("sample MP4 without the free+mdat header pair");
+  const moov = box(bytes, "moov");
+  const moovAtEnd = moov.start > mdat.start;
+  return {
+    before: bytes.subarray(0, free.start), // ftyp (+ moov for faststart)
+    frames: bytes.subarray(mdat.start + 8, mdat.start + mdat.size),
+    after: moovAtEnd ? bytes.subarray(moov.start, moov.start + moov.size) : Buffer.alloc(0),
+  };
+}
+
+/** The smallest synthetic file: the sample's own boxes, without filler. */
+export const MIN_SYNTHETIC_BYTES = SAMPLE_MP4.length;
+
+/** Filler is this pattern repeated at fixed offsets, so any byte range can be produced without state. */
+const FILLER = (() => {
+  const size = 256 * 1024;
+  const out = Buffer.alloc(size);
+  for (let i = 0, block = 0; i < size; i += 32, block++) {
+    createHash("sha256").update(`video-gateway synthetic filler ${block}`).digest().copy(out, i);
+  }
+  return out;
+})();
+
+export interface SyntheticMp4 {
+  size: number;
+  /** Chunks of bytes [start, end] (inclusive), each at most 256 KiB; filler chunks are views, never copies. */
+  chunks(start: number, end: number): Generator<Buffer>;
+}
+
+/** A valid MP4 of exactly `size` bytes (≥ MIN_SYNTHETIC_BYTES): the sample's 5.042 s video, then filler in mdat. */
+export function syntheticMp4(size: number, layout: SyntheticLayout): SyntheticMp4 {
+  if (!Number.isSafeInteger(size) || size < MIN_SYNTHETIC_BYTES) throw new RangeError(`sizeBytes must be an integer >= ${MIN_SYNTHETIC_BYTES}`);
+  const { before, frames, after } = layoutParts(LAYOUTS[layout]);
+  const small = size - before.length - after.length - 8; // mdat with an 8-byte header, after the 8-byte free box
+  const large = small > 0xffffffff;
+  const mdatSize = large ? small + 8 : small;
+  const header = Buffer.alloc(16);
+  if (large) {
+    header.writeUInt32BE(1, 0);
+    header.write("mdat", 4, "latin1");
+    header.writeBigUInt64BE(BigInt(mdatSize), 8);
+  } else {
+    header.writeUInt32BE(8, 0);
+    header.write("free", 4, "latin1");
+    header.writeUInt32BE(mdatSize, 8);
+    header.write("mdat", 12, "latin1");
+  }
+  const head = Buffer.concat([before, header, frames]);
+  const fillerStart = head.length;
+  const tailStart = size - after.length;
+  return {
+    size,
+    *chunks(start, end) {
+      const CHUNK = FILLER.length;
+      for (let at = start; at <= end; ) {
+        let chunk: Buffer;
+        if (at < fillerStart) chunk = head.subarray(at, Math.min(fillerStart, end + 1, at + CHUNK));
+        else if (at < tailStart) {
+          const from = (at - fillerStart) % CHUNK;
+          chunk = FILLER.subarray(from, Math.min(CHUNK, from + (Math.min(tailStart, end + 1) - at)));
+        } else chunk = after.subarray(at - tailStart, end + 1 - tailStart);
+        yield chunk;
+        at += chunk.length;
+      }
+    },
+  };
+}
+
+/** Streams a synthetic file with backpressure: with Content-Length and ranges like a CDN, or chunked without either. */
+async function sendSynthetic(req: SimRequest, res: ServerResponse, file: SyntheticMp4, opts: { chunked: boolean }): Promise<void> {
+  if (opts.chunked) {
+    res.writeHead(200, { "Content-Type": "video/mp4" });
+    if (req.method === "HEAD") return void res.end();
+    return stream(res, file.chunks(0, file.size - 1));
+  }
+  const headers: Record<string, string> = { "Content-Type": "video/mp4", "Accept-Ranges": "bytes", "Cache-Control": "private, max-age=3600" };
+  const range = parseRange(header(req.headers, "range"), file.size);
+  if (range === "unsatisfiable") {
+    res.writeHead(416, { ...headers, "Content-Range": `bytes */${file.size}`, "Content-Length": "0" }).end();
+    return;
+  }
+  const [start, end] = range ?? [0, file.size - 1];
+  if (range) headers["Content-Range"] = `bytes ${start}-${end}/${file.size}`;
+  headers["Content-Length"] = String(end - start + 1);
+  res.writeHead(range ? 206 : 200, headers);
+  if (req.method === "HEAD") return void res.end();
+  return stream(res, file.chunks(start, end));
+}
+
+/** Announces the full length, sends about half, then drops the connection. */
+async function sendTruncatedSynthetic(req: SimRequest, res: ServerResponse, file: SyntheticMp4): Promise<void> {
+  res.writeHead(200, { "Content-Type": "video/mp4", "Content-Length": String(file.size) });
+  if (req.method === "HEAD") return void res.end();
+  const half = Math.floor(file.size / 2);
+  for (const chunk of file.chunks(0, half - 1)) {
+    if (res.destroyed) return;
+    if (!res.write(chunk)) await new Promise<void>((resolve) => (res.once("drain", resolve), res.once("close", resolve)));
+  }
+  setTimeout(() => res.socket?.destroy(), 20);
+}
+
+async function stream(res: ServerResponse, chunks: Generator<Buffer>): Promise<void> {
+  try {
+    await pipeline(Readable.from(chunks, { objectMode: false, highWaterMark: 1 }), res);
+  } catch {
+    // the client went away mid-download: nothing to clean up, the generator holds no resources
   }
 }
 

@@ -47,6 +47,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     callbackRetryDelayMs: 1000,
     video: "normal",
     chunked: false,
+    sizeBytes: null,
     urlTtlMs: null,
     maxConcurrent: null,
     checkImages: true,

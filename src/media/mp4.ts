@@ -29,7 +29,9 @@ const MAX_MOOV_BYTES = 16 * 2 ** 20;
  * past everything else (`mdat`), and errors with an Mp4Error on non-MP4 input, impossible box sizes,
  * truncation, or a missing moov / video track. `info` resolves once the stream has ended successfully.
  */
-export function inspectMp4(): { stream: TransformStream<Uint8Array, Uint8Array>; info: Promise<VideoInfo> } {
+export function inspectMp4(
+  onChunk?: (chunk: Uint8Array) => Promise<void>,
+): { stream: TransformStream<Uint8Array, Uint8Array>; info: Promise<VideoInfo> } {
   const scanner = new BoxScanner();
   const { promise: info, resolve, reject } = Promise.withResolvers<VideoInfo>();
   info.catch(() => {}); // a consumer that only watches the stream must not trigger an unhandled rejection
@@ -41,9 +43,11 @@ export function inspectMp4(): { stream: TransformStream<Uint8Array, Uint8Array>;
       throw e;
     }
   };
+  // `onChunk` lets a caller hash or count the bytes in this same pass: every extra stream stage costs memory.
   const stream = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
+    async transform(chunk, controller) {
       guard(() => scanner.push(chunk)); // before enqueue: rejected bytes never reach the sink
+      await onChunk?.(chunk);
       controller.enqueue(chunk);
     },
     flush() {

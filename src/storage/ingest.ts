@@ -42,19 +42,24 @@ export async function ingestVideo(
   bucket: R2Bucket,
   key: string,
   response: Response,
-  opts: { partSize?: number } = {},
+  opts: { partSize?: number; onProgress?: () => Promise<void> } = {},
 ): Promise<StoredVideo> {
   if (!response.body) throw new IngestError("the response has no body", true);
-  const mp4 = inspectMp4();
-  const hash = sha256Tap();
-  const bytes = response.body.pipeThrough(mp4.stream).pipeThrough(hash.stream);
+  const hash = sha256Sink();
+  const progress = progressMeter(opts.onProgress);
+  // One pass-through stage checks the MP4, hashes and reports progress.
+  const mp4 = inspectMp4(async (chunk) => {
+    await hash.write(chunk);
+    await progress(chunk.byteLength);
+  });
+  const bytes = response.body.pipeThrough(mp4.stream);
   const length = declaredLength(response.headers);
   const staging = `${STAGING_PREFIX}${key}.${crypto.randomUUID()}`; // concurrent attempts must not share it
   try {
     if (length === null) await putParts(bucket, staging, bytes, opts.partSize ?? PART_SIZE);
     else await putExact(bucket, staging, bytes, length);
-    const [info, sha256] = await Promise.all([mp4.info, hash.hex]);
-    return await publish(bucket, staging, key, { ...info, sha256 });
+    const [info, sha256] = await Promise.all([mp4.info, hash.hex()]);
+    return await publish(bucket, staging, key, { ...info, sha256 }, opts.partSize ?? PART_SIZE);
   } catch (err) {
     throw asIngestError(err);
   } finally {
@@ -89,19 +94,33 @@ function declaredLength(headers: Headers): number | null {
   return length <= MAX_SINGLE_PUT ? length : null;
 }
 
-/** A pass-through stream that feeds every chunk to a SHA-256 DigestStream (awaiting it keeps backpressure). */
-function sha256Tap(): { stream: TransformStream<Uint8Array, Uint8Array>; hex: Promise<string> } {
+/** SHA-256 of the bytes written, via the runtime's DigestStream (awaiting each write keeps backpressure). */
+function sha256Sink(): { write(chunk: Uint8Array): Promise<void>; hex(): Promise<string> } {
   const digest = new crypto.DigestStream("SHA-256");
   const writer = digest.getWriter();
-  const stream = new TransformStream<Uint8Array, Uint8Array>({
-    async transform(chunk, controller) {
-      await writer.write(chunk);
-      controller.enqueue(chunk);
+  return {
+    write: (chunk) => writer.write(chunk),
+    hex: async () => {
+      await writer.close();
+      return new Uint8Array(await digest.digest).toHex();
     },
-    flush: () => writer.close(),
-  });
-  const hex = digest.digest.then((d) => new Uint8Array(d).toHex());
-  return { stream, hex };
+  };
+}
+
+const PROGRESS_BYTES = 16 * 2 ** 20;
+const PROGRESS_MS = 20_000;
+
+/** Calls `report` every 16 MiB or 20 s of transfer (the workflow's watchdog hears a long download is alive). */
+function progressMeter(report?: () => Promise<void>): (bytes: number) => Promise<void> {
+  let bytes = 0;
+  let last = Date.now();
+  return async (n) => {
+    bytes += n;
+    if (!report || (bytes < PROGRESS_BYTES && Date.now() - last < PROGRESS_MS)) return;
+    bytes = 0;
+    last = Date.now();
+    await report();
+  };
 }
 
 /** One put of exactly `length` bytes: FixedLengthStream gives R2 the known length and fails on any other count. */
@@ -118,7 +137,7 @@ async function putParts(bucket: R2Bucket, key: string, bytes: ReadableStream<Uin
   const parts: R2UploadedPart[] = [];
   let upload: R2MultipartUpload | undefined;
   try {
-    let part = new Uint8Array(partSize);
+    const part = new Uint8Array(partSize); // reused: R2 holds a part once uploadPart resolved
     let filled = 0;
     for (let read = await reader.read(); !read.done; read = await reader.read()) {
       for (let at = 0; at < read.value.length; ) {
@@ -129,7 +148,6 @@ async function putParts(bucket: R2Bucket, key: string, bytes: ReadableStream<Uin
         if (filled === partSize) {
           upload ??= await bucket.createMultipartUpload(key);
           parts.push(await upload.uploadPart(parts.length + 1, part));
-          part = new Uint8Array(partSize);
           filled = 0;
         }
       }
@@ -148,15 +166,31 @@ async function putParts(bucket: R2Bucket, key: string, bytes: ReadableStream<Uin
   }
 }
 
-/** Copies the staged bytes to `key` with their facts; R2 checks the copy against our SHA-256. */
-async function publish(bucket: R2Bucket, staging: string, key: string, facts: VideoFacts): Promise<StoredVideo> {
-  const staged = await bucket.get(staging);
+/**
+ * Copies the staged bytes to `key` with their facts, one part-sized range at a time into a single put: the video
+ * ends up one plain object (cheap to serve by range) and no read spans a whole multipart upload. R2 checks the copy
+ * against our SHA-256.
+ */
+async function publish(bucket: R2Bucket, staging: string, key: string, facts: VideoFacts, partSize: number): Promise<StoredVideo> {
+  const staged = await bucket.head(staging);
   if (!staged) throw new IngestError("the staged upload disappeared", true);
-  const object = (await bucket.put(key, staged.body, {
-    httpMetadata: { contentType: "video/mp4" },
-    customMetadata: toMetadata(facts),
-    sha256: facts.sha256,
-  }))!; // null only with onlyIf
+  const { readable, writable } = new FixedLengthStream(staged.size);
+  const copy = async () => {
+    for (let offset = 0; offset < staged.size; offset += partSize) {
+      const range = await bucket.get(staging, { range: { offset, length: Math.min(partSize, staged.size - offset) } });
+      if (!range) throw new IngestError("the staged upload disappeared", true);
+      await range.body.pipeTo(writable, { preventClose: true });
+    }
+    await writable.close();
+  };
+  const put = bucket.put(key, readable, { httpMetadata: { contentType: "video/mp4" }, customMetadata: toMetadata(facts), sha256: facts.sha256 });
+  const [copied, stored] = await Promise.allSettled([copy(), put]);
+  if (copied.status === "rejected") {
+    await writable.abort(copied.reason).catch(() => {});
+    throw copied.reason;
+  }
+  if (stored.status === "rejected") throw stored.reason;
+  const object = stored.value!; // null only with onlyIf
   return { key, size: object.size, etag: object.etag, ...facts };
 }
 

@@ -136,7 +136,7 @@ export async function ingestStep(env: Env, id: string): Promise<StoredVideo | nu
     throw new Error(`downloading the video from the vendor failed with HTTP ${response.status}`);
   }
   try {
-    return await ingestVideo(env.VIDEOS, key, withHeartbeat(response, () => task(env, id).heartbeat()));
+    return await ingestVideo(env.VIDEOS, key, response, { onProgress: () => task(env, id).heartbeat() });
   } catch (err) {
     if (!(err instanceof IngestError) || err.retryable) throw err;
     // Junk (an HTML error page, not an MP4) will not improve on retry and must never become a video.
@@ -169,27 +169,6 @@ export async function coverStep(env: Env, id: string): Promise<string | null> {
   } catch {
     return null;
   }
-}
-
-const HEARTBEAT_BYTES = 16 * 2 ** 20;
-const HEARTBEAT_MS = 20_000;
-
-/** Passes the body through unchanged, telling the watchdog (every 16 MiB or 20 s) that a long download is alive. */
-function withHeartbeat(response: Response, beat: () => Promise<void>): Response {
-  let bytes = 0;
-  let last = Date.now();
-  const tap = new TransformStream<Uint8Array, Uint8Array>({
-    async transform(chunk, controller) {
-      bytes += chunk.byteLength;
-      if (bytes >= HEARTBEAT_BYTES || Date.now() - last >= HEARTBEAT_MS) {
-        bytes = 0;
-        last = Date.now();
-        await beat();
-      }
-      controller.enqueue(chunk);
-    },
-  });
-  return new Response(response.body!.pipeThrough(tap), { status: response.status, headers: response.headers });
 }
 
 /** Vendor URLs expire (Jimeng's after an hour): ask the vendor again for a fresh one before the retry. */

@@ -66,8 +66,11 @@ interface OpenBox {
   keptBytes: number;
 }
 
-/** Splits a byte stream into top-level boxes, whatever the chunk boundaries. */
-class BoxScanner {
+/**
+ * Splits a byte stream into top-level boxes, whatever the chunk boundaries: `push` every chunk, then `end`.
+ * Used directly by callers that already hold the bytes in parts, so they need no extra stream stage.
+ */
+export class BoxScanner {
   private readonly header = new Uint8Array(16);
   private readonly headerView = new DataView(this.header.buffer);
   private headerLen = 0;

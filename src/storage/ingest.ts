@@ -1,5 +1,5 @@
 // Vendor video → R2 in constant memory, checked (MP4 inspector) and hashed (SHA-256) on the way.
-import { inspectMp4, Mp4Error, type VideoInfo } from "../media/mp4.ts";
+import { BoxScanner, inspectMp4, Mp4Error, type VideoInfo } from "../media/mp4.ts";
 
 export interface StoredVideo extends VideoInfo {
   key: string;
@@ -33,8 +33,8 @@ export const STAGING_PREFIX = "ingest-staging/";
 /**
  * Copies `response.body` to `bucket` at `key`, verifying it is an MP4 and hashing it on the way.
  * Known Content-Length → one put through a FixedLengthStream (a short or long body fails it);
- * otherwise → multipart upload in equal parts. The bytes go to a staging key first, then are copied
- * (natively, no JS pass) to `key` with their metadata, so `key` only ever holds a complete, checked video.
+ * otherwise → multipart upload in equal parts read straight into one buffer. The bytes go to a staging key first,
+ * then are copied by ranges to `key` with their metadata, so `key` only ever holds a complete, checked video.
  * Throws IngestError: retryable for truncated bodies, length mismatches and R2 failures; not retryable for
  * content that is not a usable MP4.
  */
@@ -47,19 +47,30 @@ export async function ingestVideo(
   if (!response.body) throw new IngestError("the response has no body", true);
   const hash = sha256Sink();
   const progress = progressMeter(opts.onProgress);
-  // One pass-through stage checks the MP4, hashes and reports progress.
-  const mp4 = inspectMp4(async (chunk) => {
-    await hash.write(chunk);
-    await progress(chunk.byteLength);
-  });
-  const bytes = response.body.pipeThrough(mp4.stream);
+  const account = async (bytes: Uint8Array) => {
+    await hash.write(bytes);
+    await progress(bytes.byteLength);
+  };
+  const partSize = opts.partSize ?? PART_SIZE;
   const length = declaredLength(response.headers);
   const staging = `${STAGING_PREFIX}${key}.${crypto.randomUUID()}`; // concurrent attempts must not share it
   try {
-    if (length === null) await putParts(bucket, staging, bytes, opts.partSize ?? PART_SIZE);
-    else await putExact(bucket, staging, bytes, length);
-    const [info, sha256] = await Promise.all([mp4.info, hash.hex()]);
-    return await publish(bucket, staging, key, { ...info, sha256 }, opts.partSize ?? PART_SIZE);
+    let info: VideoInfo;
+    if (length === null) {
+      // Each part is read straight into one reused buffer and checked once, before it is uploaded.
+      const scanner = new BoxScanner();
+      await putParts(bucket, staging, response.body, partSize, async (part) => {
+        scanner.push(part);
+        await account(part);
+      });
+      info = scanner.end();
+    } else {
+      // One pass-through stage checks the MP4, hashes and reports progress on the way into a single put.
+      const mp4 = inspectMp4(account);
+      await putExact(bucket, staging, response.body.pipeThrough(mp4.stream), length);
+      info = await mp4.info;
+    }
+    return await publish(bucket, staging, key, { ...info, sha256: await hash.hex() }, partSize);
   } catch (err) {
     throw asIngestError(err);
   } finally {
@@ -131,39 +142,85 @@ async function putExact(bucket: R2Bucket, key: string, bytes: ReadableStream<Uin
   if (put.status === "rejected") throw put.reason;
 }
 
-/** Multipart upload of equal `partSize` parts (the last one shorter); a body under one part becomes a plain put. */
-async function putParts(bucket: R2Bucket, key: string, bytes: ReadableStream<Uint8Array>, partSize: number) {
-  const reader = bytes.getReader();
+/**
+ * Multipart upload of equal `partSize` parts (the last one shorter); a body under one part becomes a plain put.
+ * `check` sees every part before it is uploaded, and may throw to stop the upload.
+ */
+async function putParts(
+  bucket: R2Bucket,
+  key: string,
+  body: ReadableStream<Uint8Array>,
+  partSize: number,
+  check: (part: Uint8Array) => Promise<void>,
+) {
+  const reader = partReader(body, partSize);
   const parts: R2UploadedPart[] = [];
   let upload: R2MultipartUpload | undefined;
   try {
-    const part = new Uint8Array(partSize); // reused: R2 holds a part once uploadPart resolved
-    let filled = 0;
-    for (let read = await reader.read(); !read.done; read = await reader.read()) {
-      for (let at = 0; at < read.value.length; ) {
-        const n = Math.min(partSize - filled, read.value.length - at);
-        part.set(read.value.subarray(at, at + n), filled);
-        filled += n;
-        at += n;
-        if (filled === partSize) {
-          upload ??= await bucket.createMultipartUpload(key);
-          parts.push(await upload.uploadPart(parts.length + 1, part));
-          filled = 0;
+    for (;;) {
+      const part = await reader.next();
+      if (part.byteLength > 0) await check(part);
+      if (part.byteLength < partSize) {
+        if (!upload) await bucket.put(key, part);
+        else {
+          if (part.byteLength > 0) parts.push(await upload.uploadPart(parts.length + 1, part));
+          await upload.complete(parts);
         }
+        return;
       }
+      upload ??= await bucket.createMultipartUpload(key);
+      parts.push(await upload.uploadPart(parts.length + 1, part));
     }
-    // The body has ended and the inspector accepted it (its errors surface from read()).
-    const last = part.subarray(0, filled);
-    if (!upload) {
-      await bucket.put(key, last);
-      return;
-    }
-    if (filled > 0) parts.push(await upload.uploadPart(parts.length + 1, last));
-    await upload.complete(parts);
   } catch (err) {
     await Promise.allSettled([upload?.abort(), reader.cancel(err)]);
     throw err;
   }
+}
+
+/**
+ * Reads a body `size` bytes at a time (the last read shorter) into one reused buffer, which is valid until the
+ * next read. Byte streams (fetch bodies) are read with BYOB `readAtLeast`, straight into the buffer; other
+ * streams are copied in.
+ */
+function partReader(body: ReadableStream<Uint8Array>, size: number): { next(): Promise<Uint8Array>; cancel(reason: unknown): Promise<void> } {
+  let buffer = new ArrayBuffer(size);
+  let byob: ReadableStreamBYOBReader | undefined;
+  try {
+    byob = body.getReader({ mode: "byob" });
+  } catch {
+    // not a byte stream
+  }
+  if (byob) {
+    const reader = byob;
+    return {
+      async next() {
+        const { value } = await reader.readAtLeast(size, new Uint8Array(buffer, 0, size));
+        if (!value) return new Uint8Array(0);
+        buffer = value.buffer as ArrayBuffer; // readAtLeast hands the (transferred) buffer back
+        return value;
+      },
+      cancel: (reason) => reader.cancel(reason),
+    };
+  }
+  const reader = body.getReader();
+  const part = new Uint8Array(buffer);
+  let rest: Uint8Array = new Uint8Array(0);
+  return {
+    async next() {
+      let filled = 0;
+      for (;;) {
+        const n = Math.min(size - filled, rest.byteLength);
+        part.set(rest.subarray(0, n), filled);
+        filled += n;
+        rest = rest.subarray(n);
+        if (filled === size) return part;
+        const read = await reader.read();
+        if (read.done) return part.subarray(0, filled);
+        rest = read.value;
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
+  };
 }
 
 /**

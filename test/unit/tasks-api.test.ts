@@ -1,5 +1,6 @@
 // Cancel, list and ?wait=N (API.md §4, issue 7), inside the runtime against the shared simulator
 // (tasks finish 1.5 s after creation; `[sim:never]` keeps one processing).
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { apiJson } from "./helpers.ts";
 
@@ -41,6 +42,16 @@ async function walk(key: Key, limit: number): Promise<{ ids: string[]; pages: Js
 }
 
 describe("POST /v1/video/generations/{id}/cancel", () => {
+  it("cancels upstream too where the vendor can (Vidu, before it schedules the task)", async () => {
+    const sim = env.KLING_BASE_URL!; // the simulator serves every vendor
+    const cancels = async () => ((await (await fetch(`${sim}/__sim/stats`)).json()) as { vidu: { cancel: number } }).vidu.cancel;
+    const before = await cancels();
+    const created = await apiJson("/v1/video/generations", { method: "POST", json: { model: "viduq1", prompt: "[sim:never] a short life" } });
+    const cancelled = await cancel(created.body.task_id);
+    expect(cancelled.body).toMatchObject({ status: "failed", error: { code: "cancelled" } });
+    expect(await cancels()).toBe(before + 1);
+  });
+
   it("ends a processing task as failed with error code cancelled; a second cancel is 409", async () => {
     const { task_id: id } = await create("[sim:never] a clock that never stops");
     const cancelled = await cancel(id);

@@ -86,6 +86,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     env: { ...process.env, ...SIM_CREDENTIALS, SIM_PORT: String(options.simPort), ...options.simEnv },
   });
   drain(simulator);
+  simulator.stderr?.pipe(process.stderr); // a simulator that crashes must say why
   const simUrl = `http://127.0.0.1:${options.simPort}`;
 
   mkdirSync(options.persistTo, { recursive: true });
@@ -100,9 +101,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     gateway: undefined as unknown as ChildProcess,
     async startGateway() {
       // detached: wrangler and its workerd share a process group, so a crash test can kill both at once.
+      // Run wrangler with this Node (>= 22), whatever `node` is first on PATH.
       stack.gateway = spawn(
-        join(root, "node_modules/.bin/wrangler"),
-        ["dev", "--ip", "127.0.0.1", "--port", String(options.port), "--persist-to", options.persistTo,
+        process.execPath,
+        [join(root, "node_modules/wrangler/bin/wrangler.js"), "dev", "--ip", "127.0.0.1", "--port", String(options.port), "--persist-to", options.persistTo,
           "--env-file", envFile, "--show-interactive-dev-session=false", "--log-level", options.inherit ? "info" : "warn"],
         { cwd: root, stdio, detached: !options.inherit, env: { ...process.env, CI: "true" } },
       );

@@ -3,20 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SAMPLE_VIDEO } from "../../simulator/assets/sample-info.ts";
 import { startE2E, type E2E, type Json } from "./stack.ts";
-
-const IMAGE = "https://h2.inkwai.com/bs2/upload-ylab-stunt/se/ai_portal_queue_mmu_image_upscale_aiweb/3214b798-e1b4-4b00-b7af-72b5b0417420_raw_image_0.jpg";
-
-/** The Jimeng example of the 88API documentation, as is. */
-const JIMENG_EXAMPLE = {
-  model: "jimeng_vgfm_t2v_l20",
-  prompt: "一个穿着宇航服的宇航员在月球上行走",
-  image: IMAGE,
-  metadata: {
-    req_key: "jimeng_vgfm_i2v_l20",
-    image_urls: [IMAGE],
-    aspect_ratio: "16:9",
-  },
-};
+import { JIMENG_EXAMPLE } from "../support/examples.ts";
 
 let e2e: E2E;
 

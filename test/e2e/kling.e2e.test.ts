@@ -3,19 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SAMPLE_VIDEO } from "../../simulator/assets/sample-info.ts";
 import { startE2E, type E2E } from "./stack.ts";
-
-const KLING_EXAMPLE = {
-  model: "kling-v1",
-  prompt: "一个穿着宇航服的宇航员在月球上行走, 高品质, 电影级",
-  size: "1920x1080",
-  image: "https://h2.inkwai.com/bs2/upload-ylab-stunt/se/ai_portal_queue_mmu_image_upscale_aiweb/3214b798-e1b4-4b00-b7af-72b5b0417420_raw_image_0.jpg",
-  duration: 5,
-  metadata: {
-    seed: 20231234,
-    negative_prompt: "模糊",
-    image_tail: "https://h1.inkwai.com/bs2/upload-ylab-stunt/1fa0ac67d8ce6cd55b50d68b967b3a59.png",
-  },
-};
+import { KLING_EXAMPLE } from "../support/examples.ts";
 
 let e2e: E2E;
 

@@ -5,24 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SAMPLE_VIDEO } from "../../simulator/assets/sample-info.ts";
 import { SIM_CREDENTIALS } from "../../simulator/credentials.ts";
 import { startE2E, type E2E, type Json } from "./stack.ts";
-
-/** The Vidu example of the 88API documentation, as is. */
-const VIDU_EXAMPLE = {
-  model: "viduq1",
-  prompt: "一个穿着宇航服的宇航员在月球上行走, 高品质, 电影级",
-  size: "1920x1080",
-  image: "https://prod-ss-images.s3.cn-northwest-1.amazonaws.com.cn/vidu-maas/template/image2video.png",
-  duration: 5,
-  metadata: {
-    duration: 5,
-    seed: 0,
-    resolution: "1080p",
-    movement_amplitude: "auto",
-    bgm: false,
-    payload: "",
-    callback_url: "https://your-callback-url.com/webhook",
-  },
-};
+import { VIDU_EXAMPLE } from "../support/examples.ts";
 
 const PORT = 18811;
 const SIM_PORT = 18812;

@@ -4,21 +4,9 @@ import { introspectWorkflow } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { api, apiJson, waitForTask } from "./helpers.ts";
 import sampleUri from "../../simulator/assets/sample.mp4?inline";
+import { KLING_EXAMPLE } from "../support/examples.ts";
 
 const SIM = env.KLING_BASE_URL!;
-
-const KLING_EXAMPLE = {
-  model: "kling-v1",
-  prompt: "一个穿着宇航服的宇航员在月球上行走, 高品质, 电影级",
-  size: "1920x1080",
-  image: "https://h2.inkwai.com/bs2/upload-ylab-stunt/se/ai_portal_queue_mmu_image_upscale_aiweb/3214b798-e1b4-4b00-b7af-72b5b0417420_raw_image_0.jpg",
-  duration: 5,
-  metadata: {
-    seed: 20231234,
-    negative_prompt: "模糊",
-    image_tail: "https://h1.inkwai.com/bs2/upload-ylab-stunt/1fa0ac67d8ce6cd55b50d68b967b3a59.png",
-  },
-};
 
 function expectErrorFormat(body: Record<string, unknown>, type: string) {
   expect(Object.keys(body).sort()).toEqual(["code", "message", "param", "type"]);

@@ -1,30 +1,13 @@
 // The /__sim/ control API, fault injection and the media file variants.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { Simulator } from "../../simulator/server.ts";
+import { describe, expect, it } from "vitest";
 import { startSimulator } from "../../simulator/server.ts";
-import { MOOV_AT_END, SAMPLE, control, download, jimeng, kling, klingToken, receiver, startSim, vidu, waitFor } from "./helpers.ts";
+import { MOOV_AT_END, SAMPLE, control, download, jimeng, kling, klingToken, receiver, vidu, waitFor, finishedKlingVideo, useSimulator } from "./helpers.ts";
 
-let sim: Simulator;
-beforeAll(async () => {
-  sim = await startSim(200);
-});
-afterAll(() => sim.close());
-beforeEach(async () => {
-  await control(sim, "POST", "/reset");
-});
+const sim = useSimulator(200);
 
 const T2V = "/v1/videos/text2video";
 
 /** Creates a Kling task and returns its first succeeded video URL. */
-async function finishedKlingVideo(prompt = "a"): Promise<{ id: string; url: string }> {
-  const id = (await kling(sim, "POST", T2V, { prompt })).body.data.task_id;
-  const url = await waitFor(async () => {
-    const d = (await kling(sim, "GET", `${T2V}/${id}`)).body.data;
-    return d.task_status === "succeed" ? (d.task_result.videos[0].url as string) : undefined;
-  });
-  return { id, url };
-}
-
 describe("control API basics", () => {
   it("health, config round trip, validation and reset", async () => {
     expect((await control(sim, "GET", "/health")).body).toMatchObject({ ok: true });
@@ -126,7 +109,7 @@ describe("fault injection", () => {
   });
 
   it("a download fault answers the media URL with an error", async () => {
-    const { url } = await finishedKlingVideo();
+    const { url } = await finishedKlingVideo(sim);
     await control(sim, "POST", "/faults", { op: "download", status: 503 });
     expect((await download(url)).status).toBe(503);
     expect((await download(url)).bytes.equals(SAMPLE)).toBe(true);
@@ -154,7 +137,7 @@ describe("fault injection", () => {
     const hook = await receiver();
     try {
       await control(sim, "PUT", "/config", { callbacks: false });
-      await finishedKlingVideo();
+      await finishedKlingVideo(sim);
       const id = (await kling(sim, "POST", T2V, { prompt: "a", callback_url: `${hook.url}/cb` })).body.data.task_id;
       await waitFor(async () => (await kling(sim, "GET", `${T2V}/${id}`)).body.data.task_status === "succeed");
       await new Promise((r) => setTimeout(r, 100));
@@ -172,7 +155,7 @@ describe("fault injection", () => {
 
 describe("media files", () => {
   it("serves ranges and HEAD like a CDN", async () => {
-    const { url } = await finishedKlingVideo();
+    const { url } = await finishedKlingVideo(sim);
     const part = await download(url, { headers: { Range: "bytes=100-199" } });
     expect(part.status).toBe(206);
     expect(part.headers.get("content-range")).toBe(`bytes 100-199/${SAMPLE.length}`);
@@ -194,7 +177,7 @@ describe("media files", () => {
 
   it("chunked: no Content-Length, same bytes", async () => {
     await control(sim, "PUT", "/config", { chunked: true });
-    const { url } = await finishedKlingVideo();
+    const { url } = await finishedKlingVideo(sim);
     const file = await download(url);
     expect(file.headers.get("content-length")).toBeNull();
     expect(file.headers.get("transfer-encoding")).toBe("chunked");
@@ -202,17 +185,17 @@ describe("media files", () => {
   });
 
   it("moov-at-end and html variants, globally or per task by prompt trigger", async () => {
-    const moov = await finishedKlingVideo("a [sim:moov-at-end]");
+    const moov = await finishedKlingVideo(sim, "a [sim:moov-at-end]");
     expect((await download(moov.url)).bytes.equals(MOOV_AT_END)).toBe(true);
     await control(sim, "PUT", "/config", { video: "html" });
-    const html = await download((await finishedKlingVideo()).url);
+    const html = await download((await finishedKlingVideo(sim)).url);
     expect(html.status).toBe(200);
     expect(html.headers.get("content-type")).toMatch(/^text\/html/);
     expect(html.bytes.toString()).toContain("<html>");
   });
 
   it("truncated: full Content-Length announced, connection dropped midway", async () => {
-    const { id, url } = await finishedKlingVideo();
+    const { id, url } = await finishedKlingVideo(sim);
     await control(sim, "PUT", `/tasks/${id}/files`, { video: "truncated" });
     const res = await fetch(url);
     expect(res.headers.get("content-length")).toBe(String(SAMPLE.length));
@@ -221,7 +204,7 @@ describe("media files", () => {
 
   it("expiring URLs: 403 after the TTL or when tampered; a fresh query hands out a fresh URL", async () => {
     await control(sim, "PUT", "/config", { urlTtlMs: 300 });
-    const { id, url } = await finishedKlingVideo();
+    const { id, url } = await finishedKlingVideo(sim);
     expect(url).toMatch(/\?expires=\d+&signature=/);
     expect((await download(url)).status).toBe(200);
     const tampered = url.slice(0, -1) + (url.endsWith("A") ? "B" : "A");

@@ -1,30 +1,12 @@
 // Synthetic large MP4s (`sizeBytes`): exact size, the sample's moov and frames where its chunk offsets point, ranges,
 // chunked, 64-bit mdat past 4 GiB, and constant memory while streaming. (That the gateway's inspector and a real
 // browser accept them is shown end to end by test/e2e/browser.e2e.test.ts.)
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { Simulator } from "../../simulator/server.ts";
-import { MOOV_AT_END, SAMPLE, control, download, kling, waitFor, startSim } from "./helpers.ts";
+import { describe, expect, it } from "vitest";
+import { MOOV_AT_END, SAMPLE, control, download, finishedKlingVideo, useSimulator } from "./helpers.ts";
 
-let sim: Simulator;
-beforeAll(async () => {
-  sim = await startSim(100);
-});
-afterAll(() => sim.close());
-beforeEach(async () => {
-  await control(sim, "POST", "/reset");
-});
+const sim = useSimulator(100);
 
-const T2V = "/v1/videos/text2video";
 const MiB = 2 ** 20;
-
-async function finishedKlingVideo(prompt = "a"): Promise<{ id: string; url: string }> {
-  const id = (await kling(sim, "POST", T2V, { prompt })).body.data.task_id;
-  const url = await waitFor(async () => {
-    const d = (await kling(sim, "GET", `${T2V}/${id}`)).body.data;
-    return d.task_status === "succeed" ? (d.task_result.videos[0].url as string) : undefined;
-  });
-  return { id, url };
-}
 
 /** Top-level boxes as `type:size` (64-bit sizes resolved). */
 function boxes(bytes: Buffer): string[] {
@@ -47,7 +29,7 @@ describe("synthetic videos (sizeBytes)", () => {
     }
     expect((await control(sim, "PUT", "/config", { sizeBytes: 6 * MiB })).body).toMatchObject({ sizeBytes: 6 * MiB });
     expect((await control(sim, "PUT", "/config", { sizeBytes: null })).body).toMatchObject({ sizeBytes: null });
-    const { id } = await finishedKlingVideo();
+    const { id } = await finishedKlingVideo(sim);
     expect((await control(sim, "PUT", `/tasks/${id}/files`, { sizeBytes: 12 })).status).toBe(400);
     expect((await control(sim, "PUT", `/tasks/${id}/files`, { sizeBytes: 7 * MiB })).body.files).toEqual({ sizeBytes: 7 * MiB });
   });
@@ -55,7 +37,7 @@ describe("synthetic videos (sizeBytes)", () => {
   it("faststart by default: exactly sizeBytes, the sample's boxes with a bigger mdat", async () => {
     const size = 6 * MiB + 3;
     await control(sim, "PUT", "/config", { sizeBytes: size });
-    const file = await download((await finishedKlingVideo()).url);
+    const file = await download((await finishedKlingVideo(sim)).url);
     expect(file.status).toBe(200);
     expect(file.headers.get("content-length")).toBe(String(size));
     expect(file.bytes.length).toBe(size);
@@ -68,7 +50,7 @@ describe("synthetic videos (sizeBytes)", () => {
 
   it("moov-at-end, chunked, per task: no Content-Length, the sample's frames where stco points, its moov last", async () => {
     const size = 9 * MiB + 1;
-    const { id, url } = await finishedKlingVideo();
+    const { id, url } = await finishedKlingVideo(sim);
     await control(sim, "PUT", `/tasks/${id}/files`, { sizeBytes: size, video: "moov-at-end", chunked: true });
     const file = await download(url);
     expect(file.headers.get("content-length")).toBeNull();
@@ -82,7 +64,7 @@ describe("synthetic videos (sizeBytes)", () => {
 
   it("serves any range of the same bytes, across the frames/filler/moov seams", async () => {
     const size = 3 * MiB + 12345;
-    const { id, url } = await finishedKlingVideo();
+    const { id, url } = await finishedKlingVideo(sim);
     await control(sim, "PUT", `/tasks/${id}/files`, { sizeBytes: size, video: "moov-at-end" });
     const whole = (await download(url)).bytes;
     expect(whole.length).toBe(size);
@@ -104,7 +86,7 @@ describe("synthetic videos (sizeBytes)", () => {
 
   it("past 4 GiB mdat gets a 64-bit size in place of the free box, so the frames do not move", async () => {
     const size = 5 * 2 ** 30;
-    const { id, url } = await finishedKlingVideo();
+    const { id, url } = await finishedKlingVideo(sim);
     await control(sim, "PUT", `/tasks/${id}/files`, { sizeBytes: size });
     const head = await download(url, { headers: { Range: `bytes=0-${SAMPLE.length - 1}` } });
     expect(head.headers.get("content-range")).toBe(`bytes 0-${SAMPLE.length - 1}/${size}`);
@@ -122,7 +104,7 @@ describe("synthetic videos (sizeBytes)", () => {
   });
 
   it("truncated: announces sizeBytes and drops the connection midway", async () => {
-    const { id, url } = await finishedKlingVideo();
+    const { id, url } = await finishedKlingVideo(sim);
     await control(sim, "PUT", `/tasks/${id}/files`, { sizeBytes: 4 * MiB, video: "truncated" });
     const res = await fetch(url);
     expect(res.headers.get("content-length")).toBe(String(4 * MiB));
@@ -131,7 +113,7 @@ describe("synthetic videos (sizeBytes)", () => {
 
   it("streams 512 MiB in constant memory", async () => {
     const size = 512 * MiB;
-    const { id, url } = await finishedKlingVideo();
+    const { id, url } = await finishedKlingVideo(sim);
     await control(sim, "PUT", `/tasks/${id}/files`, { sizeBytes: size, chunked: true });
     const before = process.memoryUsage().rss;
     let peak = before;

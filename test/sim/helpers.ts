@@ -1,3 +1,4 @@
+import { afterAll, beforeAll, beforeEach } from "vitest";
 // Test-side clients for the simulator. The signers here are written independently of simulator/, so a
 // test passing means two implementations agree, not that one agrees with itself.
 import { createHash, createHmac } from "node:crypto";
@@ -17,6 +18,40 @@ export const MOOV_AT_END = readFileSync(new URL("../../simulator/assets/moov-at-
 
 export function startSim(delayMs = 300): Promise<Simulator> {
   return startSimulator({ port: 0, delayMs, credentials: CREDS });
+}
+
+/**
+ * One simulator for the whole test file, reset before each test (then `afterReset`, e.g. to set config).
+ * The handle is usable from the tests on, once beforeAll has started the simulator.
+ */
+export function useSimulator(delayMs: number, afterReset?: (sim: Simulator) => Promise<unknown>): Simulator {
+  let started: Simulator | undefined;
+  const current = () => started ?? (() => { throw new Error("the simulator is not started yet"); })();
+  const sim: Simulator = {
+    get url() { return current().url; },
+    get port() { return current().port; },
+    close: () => current().close(),
+  };
+  beforeAll(async () => {
+    started = await startSim(delayMs);
+  });
+  afterAll(() => started?.close());
+  beforeEach(async () => {
+    await control(sim, "POST", "/reset");
+    await afterReset?.(sim);
+  });
+  return sim;
+}
+
+/** Creates a Kling text-to-video task and waits for its video URL. */
+export async function finishedKlingVideo(sim: Simulator, prompt = "a"): Promise<{ id: string; url: string }> {
+  const path = "/v1/videos/text2video";
+  const id = (await kling(sim, "POST", path, { prompt })).body.data.task_id;
+  const url = await waitFor(async () => {
+    const d = (await kling(sim, "GET", `${path}/${id}`)).body.data;
+    return d.task_status === "succeed" ? (d.task_result.videos[0].url as string) : undefined;
+  });
+  return { id, url };
 }
 
 export interface Reply {

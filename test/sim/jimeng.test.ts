@@ -1,15 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { Simulator } from "../../simulator/server.ts";
-import { SAMPLE, control, download, jimeng, png, startSim, volcSign, waitFor } from "./helpers.ts";
+import { describe, expect, it } from "vitest";
+import { SAMPLE, download, jimeng, png, volcSign, waitFor, useSimulator } from "./helpers.ts";
 
-let sim: Simulator;
-beforeAll(async () => {
-  sim = await startSim(450);
-});
-afterAll(() => sim.close());
-beforeEach(async () => {
-  await control(sim, "POST", "/reset");
-});
+const sim = useSimulator(450);
 
 const SUBMIT = "CVSync2AsyncSubmitTask";
 const GET = "CVSync2AsyncGetResult";

@@ -1,15 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { Simulator } from "../../simulator/server.ts";
-import { CREDS, SAMPLE, control, download, kling, klingToken, png, receiver, startSim, waitFor } from "./helpers.ts";
+import { describe, expect, it } from "vitest";
+import { CREDS, SAMPLE, control, download, kling, klingToken, png, receiver, waitFor, useSimulator } from "./helpers.ts";
 
-let sim: Simulator;
-beforeAll(async () => {
-  sim = await startSim(450);
-});
-afterAll(() => sim.close());
-beforeEach(async () => {
-  await control(sim, "POST", "/reset");
-});
+const sim = useSimulator(450);
 
 const T2V = "/v1/videos/text2video";
 const now = () => Math.floor(Date.now() / 1000);

@@ -1,16 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { Simulator } from "../../simulator/server.ts";
-import { CREDS, SAMPLE, control, download, png, receiver, startSim, vidu, viduSignatureValid, waitFor } from "./helpers.ts";
+import { describe, expect, it } from "vitest";
+import { CREDS, SAMPLE, control, download, png, receiver, vidu, viduSignatureValid, waitFor, useSimulator } from "./helpers.ts";
 
-let sim: Simulator;
-beforeAll(async () => {
-  sim = await startSim(450);
-});
-afterAll(() => sim.close());
-beforeEach(async () => {
-  await control(sim, "POST", "/reset");
-  await control(sim, "PUT", "/config", { callbackRetryDelayMs: 50 });
-});
+const sim = useSimulator(450, (s) => control(s, "PUT", "/config", { callbackRetryDelayMs: 50 }));
 
 const dataUri = `data:image/png;base64,${png(640, 360).toString("base64")}`;
 const get = (id: string) => vidu(sim, "GET", `/ent/v2/tasks/${id}/creations`);

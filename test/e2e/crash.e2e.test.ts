@@ -10,14 +10,11 @@
 // (Observed with WATCHDOG_AFTER=10m: instances killed in a poll wait or mid-ingest stay `running` after the restart;
 // one killed inside its very first step, the submit, is re-run by the local engine itself. Either way the steps
 // must not pay twice, which is what the simulator's books check.)
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SAMPLE_VIDEO } from "../../simulator/assets/sample-info.ts";
-import { startE2E, type E2E, type Json } from "./stack.ts";
+import { SAMPLE_BYTES, startE2E, type E2E, type Json } from "./stack.ts";
 
 const PORTS = { port: 18853, simPort: 18854 };
-const SAMPLE = readFileSync(join(import.meta.dirname, "../../simulator/assets/sample.mp4"));
 
 interface KlingStats {
   create: number;
@@ -76,7 +73,7 @@ async function expectAllSucceededOnce(ids: string[]): Promise<KlingStats> {
     expect(task.status, `${ids[i]}: ${JSON.stringify(task.error)}\n${output}`).toBe("succeeded");
     expect(task.metadata).toMatchObject(SAMPLE_VIDEO.ffprobe);
     const video = await fetch(task.url);
-    expect(Buffer.from(await video.arrayBuffer()).equals(SAMPLE)).toBe(true);
+    expect(Buffer.from(await video.arrayBuffer()).equals(SAMPLE_BYTES)).toBe(true);
     expect(stats.byExternalId[ids[i]!], `vendor submissions of ${ids[i]}`).toEqual({ calls: 1, accepted: 1 });
   }
   expect([stats.create, stats.accepted]).toEqual([ids.length, ids.length]);

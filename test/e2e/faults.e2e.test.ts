@@ -12,16 +12,13 @@
 // ingest 5 s, both exponential). Faults that cannot be shown quickly are left out, with the reason in SKIPPED below.
 // The whole file takes about 3 minutes.
 import { createHmac } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SAMPLE_VIDEO } from "../../simulator/assets/sample-info.ts";
-import { startE2E, type E2E, type Json } from "./stack.ts";
+import { SAMPLE_BYTES, startE2E, type E2E, type Json } from "./stack.ts";
 
 const PORTS = { port: 18851, simPort: 18852 };
 /** gatewayVars' URL_SIGNING_SECRET: the key of the callback URL tokens. */
 const URL_SIGNING_SECRET = "local-dev-url-signing-secret";
-const SAMPLE = readFileSync(join(import.meta.dirname, "../../simulator/assets/sample.mp4"));
 
 type Vendor = "kling" | "vidu" | "jimeng";
 const MODEL: Record<Vendor, string> = { kling: "kling-v1", vidu: "viduq1", jimeng: "jimeng_vgfm_t2v_l20" };
@@ -363,7 +360,7 @@ async function expectTheSampleVideo(task: Json): Promise<void> {
   expect(task.metadata).toMatchObject(SAMPLE_VIDEO.ffprobe);
   const video = await fetch(task.url);
   expect(video.status).toBe(200);
-  expect(Buffer.from(await video.arrayBuffer()).equals(SAMPLE)).toBe(true);
+  expect(Buffer.from(await video.arrayBuffer()).equals(SAMPLE_BYTES)).toBe(true);
 }
 
 describe("fault matrix (wrangler dev + simulator)", () => {

@@ -1,8 +1,6 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SAMPLE_VIDEO } from "../../simulator/assets/sample-info.ts";
-import { startE2E, type E2E, type Json } from "./stack.ts";
+import { expectSampleVideoAt, startE2E, type E2E, type Json } from "./stack.ts";
 import { JIMENG_EXAMPLE } from "../support/examples.ts";
 
 let e2e: E2E;
@@ -37,11 +35,7 @@ describe("Jimeng through wrangler dev and the simulator", () => {
     expect(stats).toMatchObject({ create: 1, accepted: 1, unauthorized: 0 });
     expect(stats.query).toBeGreaterThanOrEqual(1);
 
-    const video = await fetch(done.url);
-    expect(video.status).toBe(200);
-    expect(video.headers.get("content-type")).toBe("video/mp4");
-    const original = readFileSync(join(import.meta.dirname, "../../simulator/assets/sample.mp4"));
-    expect(Buffer.from(await video.arrayBuffer()).equals(original)).toBe(true);
+    await expectSampleVideoAt(done.url);
   });
 
   it("ends a task the vendor's output check rejects ([sim:fail]) failed, with a content-policy error", async () => {

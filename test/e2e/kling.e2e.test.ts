@@ -1,8 +1,6 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SAMPLE_VIDEO } from "../../simulator/assets/sample-info.ts";
-import { startE2E, type E2E } from "./stack.ts";
+import { expectSampleVideoAt, startE2E, type E2E } from "./stack.ts";
 import { KLING_EXAMPLE } from "../support/examples.ts";
 
 let e2e: E2E;
@@ -29,11 +27,7 @@ describe("Kling through wrangler dev and the simulator", () => {
     expect(seenAt - simTask.doneAt).toBeLessThan(1500);
 
     // Anyone holding the url gets the bytes without a key.
-    const video = await fetch(done.url);
-    expect(video.status).toBe(200);
-    expect(video.headers.get("content-type")).toBe("video/mp4");
-    const original = readFileSync(join(import.meta.dirname, "../../simulator/assets/sample.mp4"));
-    expect(Buffer.from(await video.arrayBuffer()).equals(original)).toBe(true);
+    await expectSampleVideoAt(done.url);
     const stats = await e2e.sim<any>("/__sim/stats");
     expect(stats.kling.byExternalId[id]).toEqual({ calls: 1, accepted: 1 }); // paid exactly once
   });

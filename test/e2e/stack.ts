@@ -1,10 +1,22 @@
 // Shared by the end-to-end tests: one gateway (wrangler dev) + simulator per test file, on its own ports and state.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { expect } from "vitest";
 import { LOCAL_API_KEY, startStack, type Stack, type StackOptions } from "../../scripts/local-stack.ts";
 
 export type Json = Record<string, any>;
+
+/** The MP4 every simulated vendor serves. */
+export const SAMPLE_BYTES = readFileSync(join(import.meta.dirname, "../../simulator/assets/sample.mp4"));
+
+/** Anyone holding a task's url gets, without a key, exactly the MP4 the vendor served. */
+export async function expectSampleVideoAt(url: string): Promise<void> {
+  const video = await fetch(url);
+  expect(video.status).toBe(200);
+  expect(video.headers.get("content-type")).toBe("video/mp4");
+  expect(Buffer.from(await video.arrayBuffer()).equals(SAMPLE_BYTES)).toBe(true);
+}
 
 export interface E2E {
   stack: Stack;

@@ -1,10 +1,8 @@
 import { createHmac, randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SAMPLE_VIDEO } from "../../simulator/assets/sample-info.ts";
 import { SIM_CREDENTIALS } from "../../simulator/credentials.ts";
-import { startE2E, type E2E, type Json } from "./stack.ts";
+import { expectSampleVideoAt, startE2E, type E2E, type Json } from "./stack.ts";
 import { VIDU_EXAMPLE } from "../support/examples.ts";
 
 const PORT = 18811;
@@ -94,11 +92,7 @@ describe("Vidu through wrangler dev and the simulator", () => {
     expect(seenAt - simTask.doneAt).toBeLessThan(1500);
 
     // Anyone holding the url gets the very bytes the vendor served, without a key.
-    const video = await fetch(done.url);
-    expect(video.status).toBe(200);
-    expect(video.headers.get("content-type")).toBe("video/mp4");
-    const original = readFileSync(join(import.meta.dirname, "../../simulator/assets/sample.mp4"));
-    expect(Buffer.from(await video.arrayBuffer()).equals(original)).toBe(true);
+    await expectSampleVideoAt(done.url);
 
     const stats = await viduStats();
     expect(stats).toMatchObject({ create: 1, accepted: 1, unauthorized: 0 }); // paid exactly once, always authorized

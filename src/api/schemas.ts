@@ -32,6 +32,4 @@ export const GenerationBody = v.strictObject({
   user: v.optional(v.pipe(v.string("user must be a string"), v.maxLength(256, "user must be at most 256 characters"))),
 });
 
-export type GenerationBodyInput = v.InferOutput<typeof GenerationBody>;
-
 export const GENERATION_FIELDS = Object.keys(GenerationBody.entries);

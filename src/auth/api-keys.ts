@@ -10,7 +10,7 @@ export interface Caller {
   keyId: string;
 }
 
-export async function identify(apiKeys: string | undefined, key: string): Promise<Caller | null> {
+async function identify(apiKeys: string | undefined, key: string): Promise<Caller | null> {
   const digest = await sha256Hex(key);
   for (const entry of (apiKeys ?? "").split(",")) {
     const at = entry.lastIndexOf(":");

@@ -6,7 +6,7 @@ const DAY_S = 86_400;
 /** A URL is valid for at least this long after it is handed out. */
 const VALIDITY_S = 7 * DAY_S;
 
-export function signingSecret(env: Env): string {
+function signingSecret(env: Env): string {
   if (!env.URL_SIGNING_SECRET) throw new ApiError(500, "The gateway is misconfigured: URL_SIGNING_SECRET is not set.", "server_misconfigured");
   return env.URL_SIGNING_SECRET;
 }

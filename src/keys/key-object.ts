@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env.ts";
+import { Waiters } from "../lib/waiters.ts";
 
 const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 const RATE_WINDOW_MS = 60_000;
@@ -27,7 +28,7 @@ export interface Limits {
  * its in-flight count (concurrency limit), its request rate, and its idempotency keys.
  */
 export class KeyObject extends DurableObject<Env> {
-  private readonly waiters = new Set<() => void>();
+  private readonly waiters = new Waiters();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -71,27 +72,9 @@ export class KeyObject extends DurableObject<Env> {
     const first = row();
     if (!first) return null;
     if (first.body_sha !== bodySha) return { kind: "mismatch" };
-    const done = first.status !== null ? first : await this.until(() => row()?.status != null, 30_000).then(row);
+    const done = first.status !== null ? first : await this.waiters.until(() => row()?.status != null, 30_000).then(row);
     if (!done) return null; // the first request gave up (server error): this one may try again
     return done.status === null ? { kind: "in_progress" } : { kind: "replay", response: { status: done.status, body: done.body ?? "" } };
-  }
-
-  private until(ready: () => boolean, ms: number): Promise<void> {
-    if (ready()) return Promise.resolve();
-    return new Promise((resolve) => {
-      const finish = () => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        resolve();
-      };
-      const check = () => ready() && finish();
-      const timer = setTimeout(finish, ms);
-      this.waiters.add(check);
-    });
-  }
-
-  private wake(): void {
-    for (const check of this.waiters) check();
   }
 
   /** Indexes a new task before its workflow starts, so a task is listed (and counted) even if its POST dies. */
@@ -109,13 +92,13 @@ export class KeyObject extends DurableObject<Env> {
     if (idempotencyKey !== null) {
       this.ctx.storage.sql.exec("UPDATE idempotency SET status = ?, body = ? WHERE key = ?", response.status, response.body, idempotencyKey);
     }
-    this.wake();
+    this.waiters.wake();
   }
 
   /** The first POST failed on our side: forget its Idempotency-Key so a retry can create the task. */
   async abandon(idempotencyKey: string): Promise<void> {
     this.ctx.storage.sql.exec("DELETE FROM idempotency WHERE key = ? AND status IS NULL", idempotencyKey);
-    this.wake();
+    this.waiters.wake();
   }
 
   /** A task reached a final state: it no longer counts against the concurrency limit. */

@@ -16,7 +16,7 @@ export interface ErrorBody {
   type: ErrorType;
 }
 
-export function errorTypeFor(status: number): ErrorType {
+function errorTypeFor(status: number): ErrorType {
   if (status === 401) return "authentication_error";
   if (status === 403) return "permission_error";
   if (status === 429) return "rate_limit_error";

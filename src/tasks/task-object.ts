@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env.ts";
 import { parseDuration, parseDurations } from "../lib/duration.ts";
 import type { TaskError } from "../lib/errors.ts";
+import { Waiters } from "../lib/waiters.ts";
 import type { StoredVideo } from "../storage/ingest.ts";
 import { canMove, isFinal, type TaskState } from "./states.ts";
 import type { NewTask, TaskRecord, WebhookAttempt } from "./task-record.ts";
@@ -22,7 +23,7 @@ function needsWorkflow(task: TaskRecord): boolean {
  * alarm watches the workflow, restarting it when it stops making progress (its steps are idempotent).
  */
 export class TaskObject extends DurableObject<Env> {
-  private readonly waiters = new Set<() => void>();
+  private readonly waiters = new Waiters();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -41,7 +42,7 @@ export class TaskObject extends DurableObject<Env> {
     this.ctx.storage.sql.exec("INSERT OR REPLACE INTO task (one, data) VALUES (1, ?)", JSON.stringify(saved));
     if (needsWorkflow(saved)) void this.ctx.storage.setAlarm(this.watchdogDue(saved));
     else void this.ctx.storage.deleteAlarm();
-    for (const wake of this.waiters) wake();
+    this.waiters.wake();
     return saved;
   }
 
@@ -180,20 +181,9 @@ export class TaskObject extends DurableObject<Env> {
   async waitFor(milestone: Milestone, ms: number): Promise<TaskRecord | null> {
     const reached = (t: TaskRecord) =>
       milestone === "final" ? isFinal(t.state) : t.state !== "queued" || t.vendor_status === "busy";
-    const first = this.load();
-    if (!first || reached(first)) return first;
-    return new Promise((resolve) => {
-      const finish = () => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        resolve(this.load());
-      };
-      const check = () => {
-        if (reached(this.current())) finish();
-      };
-      const timer = setTimeout(finish, ms);
-      this.waiters.add(check);
-    });
+    if (!this.load()) return null;
+    await this.waiters.until(() => reached(this.current()), ms);
+    return this.load();
   }
 
   /** The watchdog: a workflow silent for too long (e.g. its runtime was killed) is restarted from the start. */

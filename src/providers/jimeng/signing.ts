@@ -28,7 +28,7 @@ export interface VolcSignInput {
 }
 
 /** `20250115T083000Z` */
-export function volcDate(nowMs: number): string {
+function volcDate(nowMs: number): string {
   return new Date(nowMs).toISOString().replace(/[-:]|\.\d{3}/g, "");
 }
 

@@ -89,8 +89,8 @@ export function interpretKlingSubmit(reply: VendorReply): Outcome {
     : { kind: "transient", message: "Kling accepted the task but sent no task_id" };
 }
 
-/** Maps one Kling task object (from a query or a callback) to an outcome. */
-export function klingTaskOutcome(task: v.InferOutput<typeof KlingTask>): Outcome {
+/** Maps one Kling task object (a query answer) to an outcome. */
+function klingTaskOutcome(task: v.InferOutput<typeof KlingTask>): Outcome {
   switch (task.task_status) {
     case "submitted":
     case "processing":

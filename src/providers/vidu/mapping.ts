@@ -147,8 +147,8 @@ export function interpretViduSubmit(reply: VendorReply): Outcome {
   return { kind: "accepted", upstreamId: task_id, ...(seed != null ? { seed } : {}) };
 }
 
-/** Maps one Vidu task (a query answer or a callback body) to an outcome. */
-export function viduTaskOutcome(task: v.InferOutput<typeof ViduTask>): Outcome {
+/** Maps one Vidu task (a query answer) to an outcome. */
+function viduTaskOutcome(task: v.InferOutput<typeof ViduTask>): Outcome {
   switch (task.state) {
     case "created":
     case "queueing":

@@ -21,7 +21,7 @@ const bindings = gatewayVars({
 export default defineConfig({
   plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, miniflare: { bindings } })],
   test: {
-    include: ["test/unit/**/*.test.ts"],
+    include: ["test/runtime/**/*.test.ts"],
     globalSetup: ["./test/support/global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,

@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 // The Workers-runtime tests live in vitest.config.ts.
 export default defineConfig({
   test: {
-    include: ["test/sim/**/*.test.ts", "test/e2e/**/*.test.ts"],
+    include: ["test/sim/**/*.test.ts", "test/scripts/**/*.test.ts", "test/e2e/**/*.test.ts"],
     environment: "node",
     // End-to-end files each run wrangler dev + a simulator; one at a time keeps a 2-core machine steady.
     fileParallelism: false,

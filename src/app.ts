@@ -2,17 +2,24 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
+import type { AppEnv } from "./api/app-env.ts";
 import { callbacks } from "./api/callbacks.ts";
 import { content } from "./api/content.ts";
+import { ApiError } from "./api/errors.ts";
 import { generations } from "./api/generations.ts";
 import { models } from "./api/models.ts";
-import type { AppEnv } from "./app-env.ts";
-import { ApiError } from "./lib/errors.ts";
+import { ConfigError, config } from "./config.ts";
+import { InputError } from "./lib/errors.ts";
 
 export const app = new Hono<AppEnv>();
 
 app.use(requestId());
 app.use(secureHeaders({ crossOriginResourcePolicy: "cross-origin" }));
+// A bad variable fails here, at the first request, with its name, not somewhere inside a route.
+app.use(async (c, next) => {
+  c.set("config", config(c.env));
+  await next();
+});
 
 app.route("/v1/video/generations", content);
 app.route("/v1/video/generations", generations);
@@ -26,16 +33,24 @@ app.notFound((c) => {
 
 /** The one place errors become responses: always the flat error format, never a stack trace or secret. */
 app.onError((err, c) => {
-  if (err instanceof ApiError) {
-    for (const [name, value] of Object.entries(err.headers)) c.header(name, value);
-    return c.json(err.body, err.status);
+  const answer = asApiError(err);
+  if (answer) {
+    for (const [name, value] of Object.entries(answer.headers)) c.header(name, value);
+    return c.json(answer.body, answer.status);
   }
-  if (err instanceof HTTPException) {
-    if (err.res) return err.res;
-    const wrapped = new ApiError(err.status as ApiError["status"], err.message || "Request failed.");
-    return c.json(wrapped.body, wrapped.status);
-  }
+  if (err instanceof HTTPException && err.res) return err.res;
   console.error(`request ${c.var.requestId} failed:`, err);
   const internal = new ApiError(500, `Internal error; quote request id ${c.var.requestId} when reporting it.`, "internal_error");
   return c.json(internal.body, 500);
 });
+
+function asApiError(err: Error): ApiError | null {
+  if (err instanceof ApiError) return err;
+  if (err instanceof InputError) return new ApiError(400, err.message, err.code, err.param);
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    return new ApiError(500, `${err.message} The operator must fix it.`, "server_misconfigured");
+  }
+  if (err instanceof HTTPException && !err.res) return new ApiError(err.status as ApiError["status"], err.message || "Request failed.");
+  return null;
+}

@@ -1,8 +1,11 @@
 import type { KeyObject } from "./keys/key-object.ts";
 import type { TaskObject } from "./tasks/task-object.ts";
-import type { TaskParams } from "./tasks/task-workflow.ts";
+import type { TaskParams } from "./tasks/workflow-control.ts";
 
-/** Bindings, vars and secrets (names fixed by API.md §2). Secrets are optional: a vendor without them is not offered. */
+/**
+ * Bindings, vars and secrets (names fixed by API.md §2), as the runtime hands them over: raw strings. Code reads
+ * variables only through `config(env)` (src/config.ts), which parses and checks them once.
+ */
 export interface Env {
   TASKS: DurableObjectNamespace<TaskObject>;
   KEYS: DurableObjectNamespace<KeyObject>;

@@ -2,6 +2,6 @@ import { app } from "./app.ts";
 
 export { KeyObject } from "./keys/key-object.ts";
 export { TaskObject } from "./tasks/task-object.ts";
-export { TaskWorkflow } from "./tasks/task-workflow.ts";
+export { TaskWorkflow } from "./workflow/task-workflow.ts";
 
 export default app;

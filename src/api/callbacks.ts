@@ -1,9 +1,11 @@
 import { Hono } from "hono";
-import type { AppEnv } from "../app-env.ts";
-import { verifyCallbackToken } from "../auth/signed-urls.ts";
-import { ApiError } from "../lib/errors.ts";
+import { signingSecret } from "../config.ts";
+import { verifyCallbackToken } from "../lib/signed-urls.ts";
 import { providerFor } from "../providers/registry.ts";
-import { CALLBACK_EVENT } from "../tasks/task-workflow.ts";
+import { wakeWorkflow } from "../tasks/workflow-control.ts";
+import type { AppEnv } from "./app-env.ts";
+import { ApiError } from "./errors.ts";
+import { findTask } from "./owned-task.ts";
 
 const unauthorized = (why: string) => new ApiError(401, `This callback does not verify: ${why}.`, "invalid_callback_signature");
 
@@ -14,18 +16,20 @@ const unauthorized = (why: string) => new ApiError(401, `This callback does not 
  */
 export const callbacks = new Hono<AppEnv>().post("/:vendor/:id", async (c) => {
   const { vendor, id } = c.req.param();
+  const cfg = c.var.config;
   const token = c.req.query("token") ?? "";
-  if (!/^[\w-]{1,100}$/.test(id) || !(await verifyCallbackToken(c.env, id, token))) throw unauthorized("the URL token is wrong");
-  const stub = c.env.TASKS.getByName(id);
-  const task = await stub.read();
+  if (!/^[\w-]{1,100}$/.test(id) || !(await verifyCallbackToken(signingSecret(cfg), id, token))) throw unauthorized("the URL token is wrong");
+  const task = await findTask(c.env, id);
   if (!task || task.vendor !== vendor) throw new ApiError(404, `No ${vendor} task "${id}".`, "task_not_found");
 
   const provider = providerFor(task.vendor);
   const raw = await c.req.text();
   if (provider.verifyCallback) {
-    const verdict = await provider.verifyCallback(c.env, c.req.raw, raw, Date.now());
+    const credentials = cfg.vendors[task.vendor].credentials;
+    if (!credentials) throw unauthorized(`${provider.name} credentials are not configured`);
+    const verdict = await provider.verifyCallback(credentials, c.req.raw, Date.now());
     if ("error" in verdict) throw unauthorized(verdict.error);
-    if (!(await stub.claimNonce(verdict.nonce))) throw unauthorized("its nonce was already used (a replay)");
+    if (!(await c.env.TASKS.getByName(id).claimNonce(verdict.nonce))) throw unauthorized("its nonce was already used (a replay)");
   }
   let body: unknown;
   try {
@@ -35,14 +39,9 @@ export const callbacks = new Hono<AppEnv>().post("/:vendor/:id", async (c) => {
   }
   const report = provider.readCallback?.(body);
   if (!report) throw new ApiError(400, `The callback body is not a ${provider.name} task.`, "invalid_callback");
-  if (task.upstream_id && report.upstreamId && report.upstreamId !== task.upstream_id) {
+  if (task.upstream.id && report.upstreamId && report.upstreamId !== task.upstream.id) {
     throw new ApiError(400, `The callback reports ${provider.name} task ${report.upstreamId}, not this task's.`, "invalid_callback");
   }
-  try {
-    const instance = await c.env.TASK_WORKFLOW.get(id);
-    await instance.sendEvent({ type: CALLBACK_EVENT, payload: { status: report.status } });
-  } catch {
-    // The workflow already ended: the task's state is settled, and a late callback changes nothing.
-  }
+  await wakeWorkflow(c.env, id, "callback");
   return c.json({ received: true });
 });

@@ -1,40 +1,26 @@
-import type { Env } from "../env.ts";
-import { ApiError } from "../lib/errors.ts";
-import { findModel, offeredModels } from "../providers/registry.ts";
-import { base64Bytes, invalid, parseImage } from "../providers/shared.ts";
-import type { GenerationInput, ModelSpec, Provider } from "../providers/types.ts";
+import type { Config } from "../config.ts";
+import { invalid } from "../lib/errors.ts";
+import { checkedImage } from "../providers/input.ts";
+import { findModel, isOffered, offeredModels } from "../providers/registry.ts";
+import type { TaskRequest } from "../tasks/create.ts";
+import { ApiError } from "./errors.ts";
 import { GENERATION_FIELDS, GenerationBody } from "./schemas.ts";
 import { parseOr400 } from "./validation.ts";
 
-const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
-
-export interface ValidatedGeneration {
-  provider: Provider;
-  model: ModelSpec;
-  input: GenerationInput;
-  /** The user's own webhook (metadata.callback_url), never sent to a vendor. */
-  webhookUrl: string | null;
-  requestedSeed: number | null;
-  user: string | null;
-}
-
 /** Everything about a POST body that can be checked without a vendor: shape, model, and the model's limits. */
-export function validateGeneration(raw: unknown, env: Env, origin: string): ValidatedGeneration {
+export function validateGeneration(raw: unknown, cfg: Config, origin: string): TaskRequest {
   const body = parseOr400(GenerationBody, raw, GENERATION_FIELDS);
   const found = findModel(body.model);
   if (!found) {
-    const ids = offeredModels(env).map((m) => m.id).join(", ");
+    const ids = offeredModels(cfg).map((m) => m.id).join(", ");
     throw new ApiError(400, `Unknown model "${body.model}". Use one of: ${ids}.`, "model_not_found", "model");
   }
-  const { provider, model } = found;
-  if (!provider.configured(env)) {
+  const { provider, spec: model } = found;
+  if (!isOffered(cfg, provider.vendor)) {
     throw new ApiError(400, `Model "${model.id}" is not available on this gateway: its ${provider.name} credentials are not configured.`, "model_not_available", "model");
   }
 
-  const image = body.image === undefined ? undefined : (parseImage(body.image) ?? invalid("image", "image must be an http(s) URL, a data URI (data:image/png;base64,...) or raw base64."));
-  if (image?.kind === "base64" && base64Bytes(image.data) > MAX_IMAGE_BYTES) {
-    invalid("image", "image is larger than 10 MiB decoded; send a smaller image or a URL to it.", "image_too_large");
-  }
+  const image = body.image === undefined ? undefined : checkedImage(body.image, "image");
 
   const prompt = body.prompt ?? "";
   if (prompt.trim() === "" && !image) invalid("prompt", "prompt is required (it may be empty only when image is given).", "missing_required_field");
@@ -53,8 +39,7 @@ export function validateGeneration(raw: unknown, env: Env, origin: string): Vali
   const metaSeed = Number.isSafeInteger(metadata.seed) ? (metadata.seed as number) : undefined;
 
   return {
-    provider,
-    model,
+    model: found,
     input: { model: model.id, prompt, duration: body.duration, size: sizeOf(body), image, metadata, seed: body.seed },
     webhookUrl,
     requestedSeed: body.seed ?? metaSeed ?? null,

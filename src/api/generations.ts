@@ -1,29 +1,21 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { requireApiKey } from "../auth/api-keys.ts";
-import { sha256Hex, toHex } from "../auth/crypto.ts";
-import { callbackToken } from "../auth/signed-urls.ts";
-import type { AppEnv } from "../app-env.ts";
-import type { Env } from "../env.ts";
 import type { Admission } from "../keys/key-object.ts";
-import { parseDuration } from "../lib/duration.ts";
-import { ApiError } from "../lib/errors.ts";
+import { sha256Hex } from "../lib/crypto.ts";
+import { presentTask, publicOrigin } from "../present/task.ts";
 import { cancelTask } from "../tasks/cancel.ts";
-import { savePlan } from "../tasks/plan-store.ts";
-import { isFinal } from "../tasks/states.ts";
+import { createTask } from "../tasks/create.ts";
+import { isFinal, publicStatus } from "../tasks/states.ts";
 import type { TaskRecord } from "../tasks/task-record.ts";
-import { validateGeneration, type ValidatedGeneration } from "./generation-input.ts";
-import { presentTask, publicOrigin } from "./present.ts";
+import type { AppEnv } from "./app-env.ts";
+import { requireApiKey } from "./auth.ts";
+import { ApiError } from "./errors.ts";
+import { validateGeneration } from "./generation-input.ts";
+import { ownedTask } from "./owned-task.ts";
 
 const MAX_BODY = 20 * 1024 * 1024;
-/** How long POST waits for the vendor to accept, so a refusal comes back as the POST's own error. */
-const ACCEPT_WAIT_MS = 5_000;
 const MAX_WAIT_S = 60;
 const MAX_LIST = 100;
-
-function newTaskId(): string {
-  return `vgt_${Date.now().toString(36)}${toHex(crypto.getRandomValues(new Uint8Array(10)))}`;
-}
 
 async function readJsonText(request: Request): Promise<{ text: string; json: unknown }> {
   const type = request.headers.get("content-type") ?? "";
@@ -38,24 +30,12 @@ async function readJsonText(request: Request): Promise<{ text: string; json: unk
   }
 }
 
-/** Reads a task for its owner; any other key, like an unknown id, gets 404. */
-export async function ownedTask(env: Env, id: string, owner: string): Promise<TaskRecord> {
-  const task = /^[\w-]{1,100}$/.test(id) ? await env.TASKS.getByName(id).read() : null;
-  if (!task || task.owner !== owner) throw new ApiError(404, `No task "${id}" for this API key.`, "task_not_found", "task_id");
-  return task;
-}
-
 function idempotencyKey(header: string | undefined): string | null {
   if (header === undefined) return null;
   if (!/^[\x21-\x7e]{1,255}$/.test(header)) {
     throw new ApiError(400, "Idempotency-Key must be 1 to 255 visible ASCII characters.", "invalid_value", "Idempotency-Key");
   }
   return header;
-}
-
-function limitOf(text: string | undefined, fallback: number): number {
-  const n = Number(text);
-  return text !== undefined && text !== "" && Number.isFinite(n) && n >= 0 ? n : fallback;
 }
 
 /** What admission control says, as an answer; null means "go ahead". */
@@ -85,32 +65,6 @@ function refusal(admission: Admission): Response | null {
   }
 }
 
-/** Creates the task and its workflow, then waits (held by the TaskObject) for the vendor's acceptance. */
-async function createTask(env: Env, owner: string, origin: string, request: ValidatedGeneration): Promise<TaskRecord> {
-  const id = newTaskId();
-  const callbackUrl = `${origin}/v1/callbacks/${request.provider.vendor}/${id}?token=${await callbackToken(env, id)}`;
-  const plan = request.provider.plan(request.input, request.model, { taskId: id, callbackUrl });
-  await savePlan(env, id, plan);
-  const now = Date.now();
-  const stub = env.TASKS.getByName(id);
-  await stub.create({
-    id,
-    owner,
-    model: request.model.id,
-    vendor: request.provider.vendor,
-    created_at: Math.floor(now / 1000),
-    origin,
-    deadline_ms: now + parseDuration(env.TASK_DEADLINE || "2h"),
-    user: request.user,
-    requested_seed: request.requestedSeed,
-    webhook_url: request.webhookUrl,
-    upstream_ref: plan.ref,
-  });
-  await env.KEYS.getByName(owner).addTask(id, now);
-  await env.TASK_WORKFLOW.create({ id, params: { taskId: id } });
-  return (await stub.waitFor("accepted", ACCEPT_WAIT_MS))!;
-}
-
 function waitSeconds(text: string | undefined): number {
   if (text === undefined) return 0;
   const seconds = /^\d{1,3}(\.\d{1,3})?$/.test(text) ? Number(text) : Number.NaN;
@@ -132,12 +86,13 @@ export const generations = new Hono<AppEnv>()
     }),
     async (c) => {
       const env = c.env;
-      const origin = publicOrigin(env, c.req.url);
+      const cfg = c.var.config;
+      const origin = publicOrigin(cfg, c.req.url);
       const { text, json } = await readJsonText(c.req.raw);
-      const request = validateGeneration(json, env, origin);
+      const request = validateGeneration(json, cfg, origin);
       const idemKey = idempotencyKey(c.req.header("idempotency-key"));
       const keys = env.KEYS.getByName(c.var.caller.keyId);
-      const limits = { perMinute: limitOf(env.RATE_LIMIT_PER_MINUTE, 1000), concurrent: limitOf(env.MAX_CONCURRENT_TASKS, 500) };
+      const limits = { perMinute: cfg.rateLimitPerMinute, concurrent: cfg.maxConcurrentTasks };
       const replay = refusal(await keys.admit(idemKey, await sha256Hex(text), limits));
       if (replay) return replay;
 
@@ -157,7 +112,7 @@ export const generations = new Hono<AppEnv>()
         else await keys.settle(idemKey, { status, body: JSON.stringify(error.body) });
         throw error;
       }
-      const body = JSON.stringify(await presentTask(env, origin, task));
+      const body = JSON.stringify(await presentTask(cfg, origin, task));
       await keys.settle(idemKey, { status: 200, body });
       return c.body(body, 200, { "content-type": "application/json" });
     },
@@ -169,9 +124,9 @@ export const generations = new Hono<AppEnv>()
     const after = c.req.query("after") ?? null;
     const page = await c.env.KEYS.getByName(c.var.caller.keyId).list(limit, after);
     if (!page) throw new ApiError(400, `after must be the task_id of one of your tasks (the last_id of the previous page).`, "invalid_value", "after");
-    const origin = publicOrigin(c.env, c.req.url);
+    const origin = publicOrigin(c.var.config, c.req.url);
     const tasks = await Promise.all(page.ids.map((id) => c.env.TASKS.getByName(id).read()));
-    const data = await Promise.all(tasks.filter((t) => t !== null).map((t) => presentTask(c.env, origin, t)));
+    const data = await Promise.all(tasks.filter((t) => t !== null).map((t) => presentTask(c.var.config, origin, t)));
     return c.json({ object: "list", data, has_more: page.hasMore, last_id: data.at(-1)?.task_id ?? null });
   })
   .get("/:id", requireApiKey, async (c) => {
@@ -180,10 +135,14 @@ export const generations = new Hono<AppEnv>()
     const wait = waitSeconds(c.req.query("wait"));
     // ?wait=N is held by the TaskObject (woken by the transition itself), not by polling here.
     if (wait > 0 && !isFinal(task.state)) task = (await c.env.TASKS.getByName(id).waitFor("final", wait * 1000)) ?? task;
-    return c.json(await presentTask(c.env, publicOrigin(c.env, c.req.url), task));
+    return c.json(await presentTask(c.var.config, publicOrigin(c.var.config, c.req.url), task));
   })
   .post("/:id/cancel", requireApiKey, async (c) => {
     const task = await ownedTask(c.env, c.req.param("id"), c.var.caller.keyId);
-    const cancelled = await cancelTask(c.env, task);
-    return c.json(await presentTask(c.env, publicOrigin(c.env, c.req.url), cancelled));
+    const cancelled = isFinal(task.state) ? null : await cancelTask(c.env, task.id);
+    if (!cancelled) {
+      const final = (await c.env.TASKS.getByName(task.id).read()) ?? task;
+      throw new ApiError(409, `Task ${task.id} already ${publicStatus(final.state)}; only a processing task can be cancelled.`, "task_not_cancellable", "task_id");
+    }
+    return c.json(await presentTask(c.var.config, publicOrigin(c.var.config, c.req.url), cancelled));
   });

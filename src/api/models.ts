@@ -1,12 +1,12 @@
 import { Hono } from "hono";
-import type { AppEnv } from "../app-env.ts";
-import { requireApiKey } from "../auth/api-keys.ts";
 import { offeredModels } from "../providers/registry.ts";
+import type { AppEnv } from "./app-env.ts";
+import { requireApiKey } from "./auth.ts";
 
 export const models = new Hono<AppEnv>().get("/", requireApiKey, (c) =>
   c.json({
     object: "list",
-    data: offeredModels(c.env).map((m) => ({
+    data: offeredModels(c.var.config).map((m) => ({
       id: m.id,
       object: "model",
       owned_by: m.vendor,

@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { ApiError } from "../lib/errors.ts";
+import { ApiError } from "./errors.ts";
 
 /** Turns valibot's first issue into a 400 that names the field and says what to change. */
 export function parseOr400<S extends v.GenericSchema>(schema: S, input: unknown, knownFields?: readonly string[]): v.InferOutput<S> {

@@ -1,29 +1,33 @@
-import type { Env } from "../env.ts";
-import type { Outcome, Provider, VendorCall } from "./types.ts";
+import type { Config } from "../config.ts";
+import type { AnyProvider, Outcome, VendorCall, VendorReply } from "./types.ts";
 
 const TIMEOUT_MS = 30_000;
+
+/** The provider's vendor as this deployment reaches it; only offered vendors get this far. */
+function vendorOf(provider: AnyProvider, cfg: Config) {
+  const vendor = cfg.vendors[provider.vendor];
+  if (!vendor.credentials) throw new Error(`${provider.name} has no credentials configured`);
+  return { baseUrl: vendor.baseUrl, credentials: vendor.credentials };
+}
 
 /**
  * Makes one vendor call and lets the provider read the answer. Transport failures (network, timeout,
  * a body that is not JSON) are transient whatever the vendor: the caller retries with backoff.
  */
 export async function exchange(
-  provider: Provider,
-  env: Env,
+  provider: AnyProvider,
+  cfg: Config,
   call: VendorCall,
-  interpret: (reply: { status: number; body: unknown }) => Outcome,
+  interpret: (reply: VendorReply) => Outcome,
 ): Promise<Outcome> {
+  const { baseUrl, credentials } = vendorOf(provider, cfg);
+  const url = baseUrl + call.path;
   const bodyText = call.body === undefined ? undefined : JSON.stringify(call.body);
-  const headers: Record<string, string> = { accept: "application/json", ...(await provider.authorize(env, call, bodyText)) };
+  const headers: Record<string, string> = { accept: "application/json", ...(await provider.authorize(credentials, call, url, bodyText)) };
   if (bodyText !== undefined) headers["content-type"] = "application/json";
   let response: Response;
   try {
-    response = await fetch(provider.baseUrl(env) + call.path, {
-      method: call.method,
-      headers,
-      body: bodyText,
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    });
+    response = await fetch(url, { method: call.method, headers, body: bodyText, signal: AbortSignal.timeout(TIMEOUT_MS) });
   } catch (err) {
     // A timeout means the request went out and the answer never came; other failures are the connection's.
     const inDoubt = (err as Error).name === "TimeoutError";

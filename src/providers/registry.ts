@@ -1,24 +1,38 @@
-import type { Env } from "../env.ts";
+import type { Config } from "../config.ts";
 import { jimeng } from "./jimeng/index.ts";
 import { kling } from "./kling/index.ts";
+import type { AnyProvider, GenerationInput, ModelSpec, PlanContext, SubmitPlan, VendorId } from "./types.ts";
 import { vidu } from "./vidu/index.ts";
-import type { ModelSpec, Provider, VendorId } from "./types.ts";
 
-const PROVIDERS: Provider[] = [kling, vidu, jimeng];
+const PROVIDERS: readonly AnyProvider[] = [kling, vidu, jimeng];
 
-export function providerFor(vendor: VendorId): Provider {
-  return PROVIDERS.find((p) => p.vendor === vendor)!;
+export function providerFor(vendor: VendorId): AnyProvider {
+  const provider = PROVIDERS.find((p) => p.vendor === vendor);
+  if (!provider) throw new Error(`no provider for vendor "${vendor}"`);
+  return provider;
 }
 
-export function findModel(id: string): { provider: Provider; model: ModelSpec } | undefined {
+/** A model with its provider, and the provider's `plan` already bound to the model's own row. */
+export interface BoundModel {
+  provider: AnyProvider;
+  spec: ModelSpec;
+  plan(input: GenerationInput, ctx: PlanContext): SubmitPlan;
+}
+
+export function findModel(id: string): BoundModel | undefined {
   for (const provider of PROVIDERS) {
-    const model = provider.models.find((m) => m.id === id);
-    if (model) return { provider, model };
+    const row = provider.models.find((m) => m.spec.id === id);
+    if (row) return { provider, spec: row.spec, plan: (input, ctx) => provider.plan(input, row, ctx) };
   }
   return undefined;
 }
 
+/** Whether this deployment has credentials for the vendor. */
+export function isOffered(cfg: Config, vendor: VendorId): boolean {
+  return cfg.vendors[vendor].credentials !== null;
+}
+
 /** Models of the vendors this deployment has credentials for. */
-export function offeredModels(env: Env): ModelSpec[] {
-  return PROVIDERS.filter((p) => p.configured(env)).flatMap((p) => p.models);
+export function offeredModels(cfg: Config): ModelSpec[] {
+  return PROVIDERS.filter((p) => isOffered(cfg, p.vendor)).flatMap((p) => p.models.map((m) => m.spec));
 }

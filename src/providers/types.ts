@@ -1,4 +1,4 @@
-import type { Env } from "../env.ts";
+import type { Config } from "../config.ts";
 import type { TaskError } from "../lib/errors.ts";
 
 export type VendorId = "kling" | "vidu" | "jimeng";
@@ -16,6 +16,15 @@ export interface ModelSpec {
   inputs: string[];
   seed: boolean;
   prompt_max: number;
+}
+
+/**
+ * One row of a vendor's model table, the same shape for every vendor: the public spec, plus the vendor-only rules
+ * its `plan` needs (endpoints, req_keys, per-endpoint limits), which GET /v1/models never shows.
+ */
+export interface ModelRow<Rules = unknown> {
+  spec: ModelSpec;
+  rules: Rules;
 }
 
 /** A first-frame image as the client gave it: a URL, or base64 with the data-URI prefix removed. */
@@ -72,19 +81,24 @@ export interface VendorReply {
   body: unknown;
 }
 
-export interface Provider {
-  vendor: VendorId;
+type Vendors = Config["vendors"];
+type CredentialsOf<V extends VendorId> = NonNullable<Vendors[V]["credentials"]>;
+
+/**
+ * One vendor's protocol: pure translation between the unified API and the vendor's calls and answers. `Rules` is
+ * the vendor-only part of its model rows, which `plan` receives as they are.
+ */
+export interface Provider<V extends VendorId = VendorId, Rules = unknown> {
+  vendor: V;
   /** Human name used in messages. */
   name: string;
-  models: ModelSpec[];
+  models: readonly ModelRow<Rules>[];
   /** Whether the vendor calls back, so the task gets a callback URL. */
   callbacks: boolean;
-  configured(env: Env): boolean;
-  baseUrl(env: Env): string;
-  /** Pure: the vendor request for a validated input; throws ApiError(400) for what this vendor cannot do. */
-  plan(input: GenerationInput, model: ModelSpec, ctx: PlanContext): SubmitPlan;
-  /** Headers that authenticate `call` whose serialized body is `bodyText`. */
-  authorize(env: Env, call: VendorCall, bodyText: string | undefined): Promise<Record<string, string>>;
+  /** Pure: the vendor request for a validated input; throws InputError for what this vendor cannot do. */
+  plan(input: GenerationInput, model: ModelRow<Rules>, ctx: PlanContext): SubmitPlan;
+  /** Headers that authenticate `call` (sent to `url`) whose serialized body is `bodyText`. */
+  authorize(credentials: CredentialsOf<V>, call: VendorCall, url: string, bodyText: string | undefined): Promise<Record<string, string>>;
   interpretSubmit(reply: VendorReply): Outcome;
   pollCall(upstreamId: string, ref: Record<string, string>): VendorCall;
   interpretPoll(reply: VendorReply): Outcome;
@@ -92,14 +106,18 @@ export interface Provider {
    * Finds a task by our own task id, for vendors that support it, so a submit whose answer was lost is found
    * rather than paid for twice. `interpret` answers accepted (with the vendor's id), absent or transient.
    */
+  lookup?: { call(taskId: string, ref: Record<string, string>): VendorCall; interpret(reply: VendorReply, taskId: string): Outcome };
   /** The vendor's cancel call, for vendors that can cancel a task (Vidu). */
   cancelCall?(upstreamId: string): VendorCall;
   /**
    * Checks a vendor's own callback signature (Vidu), beyond the per-task URL token every callback carries.
    * Returns the nonce to remember (a reused one is a replay), or an error saying why it does not verify.
    */
-  verifyCallback?(env: Env, request: Request, rawBody: string, nowMs: number): Promise<{ nonce: string } | { error: string }>;
+  verifyCallback?(credentials: CredentialsOf<V>, request: Request, nowMs: number): Promise<{ nonce: string } | { error: string }>;
   /** Reads a callback body (untrusted) into the vendor task id (when it carries one) and status; null when malformed. */
   readCallback?(body: unknown): { upstreamId: string | null; status: string } | null;
-  lookup?: { call(taskId: string, ref: Record<string, string>): VendorCall; interpret(reply: VendorReply): Outcome };
 }
+
+/** A provider of any vendor, as the registry and the workflow hold it. */
+// biome-ignore lint/suspicious/noExplicitAny: the rows' rules are only ever handed back to the provider that made them.
+export type AnyProvider = Provider<VendorId, any>;

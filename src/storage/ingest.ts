@@ -1,4 +1,5 @@
 // Vendor video → R2 in constant memory, checked (MP4 inspector) and hashed (SHA-256) on the way.
+import { stagingKey } from "./layout.ts";
 import { BoxScanner, inspectMp4, Mp4Error, type VideoInfo } from "../media/mp4.ts";
 
 export interface StoredVideo extends VideoInfo {
@@ -24,11 +25,6 @@ export class IngestError extends Error {
 const PART_SIZE = 8 * 2 ** 20;
 /** A single put takes up to ~4.995 GiB; we stay well below. */
 const MAX_SINGLE_PUT = 4 * 2 ** 30;
-/**
- * Uploads land here first: R2 takes customMetadata before the body, but the SHA-256 and the MP4 facts are
- * only known after it. Give this prefix a lifecycle rule so staged copies of crashed attempts expire.
- */
-export const STAGING_PREFIX = "ingest-staging/";
 
 /**
  * Copies `response.body` to `bucket` at `key`, verifying it is an MP4 and hashing it on the way.
@@ -53,7 +49,9 @@ export async function ingestVideo(
   };
   const partSize = opts.partSize ?? PART_SIZE;
   const length = declaredLength(response.headers);
-  const staging = `${STAGING_PREFIX}${key}.${crypto.randomUUID()}`; // concurrent attempts must not share it
+  // Uploads land on a staging key first: R2 takes customMetadata before the body, but the SHA-256 and the MP4
+  // facts are only known after it.
+  const staging = stagingKey(key);
   try {
     let info: VideoInfo;
     if (length === null) {

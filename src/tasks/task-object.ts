@@ -1,11 +1,12 @@
 import { DurableObject } from "cloudflare:workers";
+import { config } from "../config.ts";
 import type { Env } from "../env.ts";
-import { parseDuration, parseDurations } from "../lib/duration.ts";
 import type { TaskError } from "../lib/errors.ts";
 import { Waiters } from "../lib/waiters.ts";
 import type { StoredVideo } from "../storage/ingest.ts";
 import { canMove, isFinal, type TaskState } from "./states.ts";
-import type { NewTask, TaskRecord, WebhookAttempt } from "./task-record.ts";
+import { blankTask, type NewTask, type TaskRecord, type WebhookAttempt } from "./task-record.ts";
+import { restartWorkflow } from "./workflow-control.ts";
 
 const nowS = () => Math.floor(Date.now() / 1000);
 const MAX_WEBHOOK_ATTEMPTS_KEPT = 20;
@@ -14,7 +15,7 @@ type Milestone = "accepted" | "final";
 
 /** A task still needs its workflow until it is final and its webhook (if any) is settled. */
 function needsWorkflow(task: TaskRecord): boolean {
-  return !isFinal(task.state) || (task.webhook_url !== null && !task.webhook_done);
+  return !isFinal(task.state) || (task.webhook.url !== null && !task.webhook.done);
 }
 
 /**
@@ -38,7 +39,7 @@ export class TaskObject extends DurableObject<Env> {
 
   /** Every write is also a heartbeat of the workflow, and re-arms (or clears) the watchdog. */
   private save(task: TaskRecord): TaskRecord {
-    const saved = { ...task, heartbeat_ms: Date.now() };
+    const saved = { ...task, watchdog: { ...task.watchdog, heartbeat_ms: Date.now() } };
     this.ctx.storage.sql.exec("INSERT OR REPLACE INTO task (one, data) VALUES (1, ?)", JSON.stringify(saved));
     if (needsWorkflow(saved)) void this.ctx.storage.setAlarm(this.watchdogDue(saved));
     else void this.ctx.storage.deleteAlarm();
@@ -47,13 +48,7 @@ export class TaskObject extends DurableObject<Env> {
   }
 
   private watchdogDue(task: TaskRecord): number {
-    return Math.max(task.heartbeat_ms, task.quiet_until_ms) + this.watchdogMs();
-  }
-
-  /** Silence longer than this means a stuck workflow; never shorter than twice the longest poll wait. */
-  private watchdogMs(): number {
-    const longestPoll = Math.max(...parseDurations(this.env.POLL_INTERVALS || "2s,5s,10s,30s"));
-    return Math.max(parseDuration(this.env.WATCHDOG_AFTER || "10m"), 2 * longestPoll);
+    return Math.max(task.watchdog.heartbeat_ms, task.watchdog.quiet_until_ms) + config(this.env).watchdogAfterMs;
   }
 
   private current(): TaskRecord {
@@ -62,44 +57,20 @@ export class TaskObject extends DurableObject<Env> {
     return task;
   }
 
-  /** The one place a task changes state; an illegal move (e.g. out of a final state) changes nothing. */
-  private move(to: TaskState, patch: Partial<TaskRecord> = {}): TaskRecord {
+  /** The one place a task changes state; an illegal move (e.g. out of a final state) changes nothing and says so. */
+  private move(to: TaskState, update: (task: TaskRecord) => Partial<TaskRecord> = () => ({})): boolean {
     const task = this.current();
-    if (!canMove(task.state, to)) return task;
+    if (!canMove(task.state, to)) return false;
     const now = nowS();
-    const moved = this.save({ ...task, ...patch, state: to, updated_at: now, completed_at: isFinal(to) ? now : null });
+    this.save({ ...task, ...update(task), state: to, updated_at: now, completed_at: isFinal(to) ? now : null });
     // The key's concurrency count only covers processing tasks.
     if (isFinal(to)) this.ctx.waitUntil(this.env.KEYS.getByName(task.owner).finished(task.id));
-    return moved;
+    return true;
   }
 
   /** Idempotent: a second create returns the first task unchanged. */
   async create(fields: NewTask): Promise<TaskRecord> {
-    return (
-      this.load() ??
-      this.save({
-        ...fields,
-        state: "queued",
-        updated_at: fields.created_at,
-        completed_at: null,
-        upstream_id: null,
-        submit_attempts: 0,
-        submit_open: false,
-        vendor_status: null,
-        poll_errors: 0,
-        video_url: null,
-        vendor_seed: null,
-        cover_url: null,
-        cover_key: null,
-        video: null,
-        error: null,
-        heartbeat_ms: Date.now(),
-        quiet_until_ms: 0,
-        workflow_restarts: 0,
-        webhook_attempts: [],
-        webhook_done: false,
-      })
-    );
+    return this.load() ?? this.save(blankTask(fields, Date.now()));
   }
 
   async read(): Promise<TaskRecord | null> {
@@ -115,13 +86,13 @@ export class TaskObject extends DurableObject<Env> {
   /** Opens a submit attempt before it is made; returns whether an earlier one was left open (its outcome unknown). */
   async beginSubmit(): Promise<boolean> {
     const task = this.current();
-    this.save({ ...task, submit_attempts: task.submit_attempts + 1, submit_open: true });
-    return task.submit_open;
+    this.save({ ...task, submit: { open: true } });
+    return task.submit.open;
   }
 
   /** The vendor answered the submit attempt definitively without creating a task (busy, or an error it reported). */
   async closeSubmit(): Promise<void> {
-    this.save({ ...this.current(), submit_open: false });
+    this.save({ ...this.current(), submit: { open: false } });
   }
 
   /** The workflow is alive (e.g. mid-download). */
@@ -133,45 +104,61 @@ export class TaskObject extends DurableObject<Env> {
   async noteVendorStatus(status: string, quietMs = 0): Promise<void> {
     const task = this.current();
     if (isFinal(task.state)) return;
-    const updated_at = task.vendor_status === status ? task.updated_at : nowS();
-    this.save({ ...task, vendor_status: status, poll_errors: 0, updated_at, quiet_until_ms: Date.now() + quietMs });
+    const updated_at = task.upstream.status === status ? task.updated_at : nowS();
+    this.save({
+      ...task,
+      updated_at,
+      upstream: { ...task.upstream, status },
+      poll: { errors: 0 },
+      watchdog: { ...task.watchdog, quiet_until_ms: Date.now() + quietMs },
+    });
   }
 
   /** Counts a poll that met a transient vendor error; returns how many happened in a row. */
   async notePollError(): Promise<number> {
     const task = this.current();
-    this.save({ ...task, poll_errors: task.poll_errors + 1 });
-    return task.poll_errors + 1;
+    const errors = task.poll.errors + 1;
+    this.save({ ...task, poll: { errors } });
+    return errors;
   }
 
-  async submitted(upstreamId: string, vendorSeed: number | null = null): Promise<TaskRecord> {
-    return this.move("submitted", { upstream_id: upstreamId, vendor_seed: vendorSeed, vendor_status: "accepted", submit_open: false });
+  async submitted(upstreamId: string, vendorSeed: number | null = null): Promise<boolean> {
+    return this.move("submitted", (t) => ({
+      upstream: { ...t.upstream, id: upstreamId, seed: vendorSeed, status: "accepted" },
+      submit: { open: false },
+    }));
   }
 
-  async ingesting(videoUrl: string, vendorSeed: number | null, coverUrl: string | null): Promise<TaskRecord> {
-    const task = this.current();
-    return this.move("ingesting", { video_url: videoUrl, vendor_seed: vendorSeed ?? task.vendor_seed, cover_url: coverUrl, vendor_status: "succeeded" });
+  async ingesting(videoUrl: string, vendorSeed: number | null, coverUrl: string | null): Promise<boolean> {
+    return this.move("ingesting", (t) => ({
+      upstream: { ...t.upstream, seed: vendorSeed ?? t.upstream.seed, status: "succeeded" },
+      result: { ...t.result, video_url: videoUrl, cover_url: coverUrl },
+    }));
   }
 
   /** A fresh vendor URL for a video whose first URL expired before ingest finished. */
   async refreshVideoUrl(videoUrl: string): Promise<void> {
     const task = this.current();
-    if (task.state === "ingesting") this.save({ ...task, video_url: videoUrl });
+    if (task.state === "ingesting") this.save({ ...task, result: { ...task.result, video_url: videoUrl } });
   }
 
-  async succeeded(video: StoredVideo, coverKey: string | null): Promise<TaskRecord> {
-    return this.move("succeeded", { video, cover_key: coverKey, video_url: null, cover_url: null });
+  async succeeded(video: StoredVideo, coverKey: string | null): Promise<boolean> {
+    return this.move("succeeded", () => ({ result: { video, cover_key: coverKey, video_url: null, cover_url: null } }));
   }
 
-  async failed(error: TaskError): Promise<TaskRecord> {
-    return this.move("failed", { error, video_url: null });
+  async failed(error: TaskError): Promise<boolean> {
+    return this.move("failed", (t) => ({ error, result: { ...t.result, video_url: null } }));
   }
 
   /** Records a webhook attempt; `nextInMs` is the planned wait before the next one. */
   async noteWebhookAttempt(attempt: WebhookAttempt, done: boolean, nextInMs = 0): Promise<void> {
     const task = this.current();
-    const attempts = [...task.webhook_attempts, attempt].slice(-MAX_WEBHOOK_ATTEMPTS_KEPT);
-    this.save({ ...task, webhook_attempts: attempts, webhook_done: done, quiet_until_ms: Date.now() + nextInMs });
+    const attempts = [...task.webhook.attempts, attempt].slice(-MAX_WEBHOOK_ATTEMPTS_KEPT);
+    this.save({
+      ...task,
+      webhook: { ...task.webhook, attempts, done },
+      watchdog: { ...task.watchdog, quiet_until_ms: Date.now() + nextInMs },
+    });
   }
 
   /**
@@ -179,8 +166,7 @@ export class TaskObject extends DurableObject<Env> {
    * "accepted" also counts a vendor that said it is busy: the task then waits durably in the workflow.
    */
   async waitFor(milestone: Milestone, ms: number): Promise<TaskRecord | null> {
-    const reached = (t: TaskRecord) =>
-      milestone === "final" ? isFinal(t.state) : t.state !== "queued" || t.vendor_status === "busy";
+    const reached = (t: TaskRecord) => (milestone === "final" ? isFinal(t.state) : t.state !== "queued" || t.upstream.status === "busy");
     if (!this.load()) return null;
     await this.waiters.until(() => reached(this.current()), ms);
     return this.load();
@@ -195,12 +181,7 @@ export class TaskObject extends DurableObject<Env> {
       await this.ctx.storage.setAlarm(due);
       return;
     }
-    try {
-      await (await this.env.TASK_WORKFLOW.get(task.id)).restart();
-    } catch {
-      // No instance (it was never created, or is gone): start one; its steps pick up from the TaskObject.
-      await this.env.TASK_WORKFLOW.create({ id: task.id, params: { taskId: task.id } }).catch(() => {});
-    }
-    this.save({ ...task, workflow_restarts: task.workflow_restarts + 1 });
+    await restartWorkflow(this.env, task.id);
+    this.save({ ...task, watchdog: { ...task.watchdog, restarts: task.watchdog.restarts + 1 } });
   }
 }

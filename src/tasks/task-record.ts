@@ -3,7 +3,7 @@ import type { VendorId } from "../providers/types.ts";
 import type { StoredVideo } from "../storage/ingest.ts";
 import type { TaskState } from "./states.ts";
 
-/** Everything the gateway knows about one task; held by its TaskObject. Times are Unix seconds unless named _ms. */
+/** Everything the gateway knows about one task, grouped by concern; held by its TaskObject. Times are Unix seconds unless named _ms. */
 export interface TaskRecord {
   id: string;
   /** SHA-256 of the API key that created it. */
@@ -19,32 +19,50 @@ export interface TaskRecord {
   deadline_ms: number;
   user: string | null;
   requested_seed: number | null;
-  webhook_url: string | null;
-  upstream_id: string | null;
-  upstream_ref: Record<string, string>;
-  submit_attempts: number;
-  /** A submit attempt began and got no definitive answer (it timed out, or its runtime died): the vendor may have the task. */
-  submit_open: boolean;
-  vendor_status: string | null;
-  /** Consecutive polls that got a transient vendor error; reset by any real answer. */
-  poll_errors: number;
-  /** The vendor's (expiring) video URL, between the vendor's success and the end of ingest. */
-  video_url: string | null;
-  vendor_seed: number | null;
-  /** The vendor's cover image URL (Vidu), kept until the cover is copied. */
-  cover_url: string | null;
-  video: StoredVideo | null;
-  /** R2 key of the stored cover image, when the vendor gave one. */
-  cover_key: string | null;
   error: TaskError | null;
-  /** Last time the workflow reported anything (Unix ms): the watchdog restarts a workflow silent for too long. */
-  heartbeat_ms: number;
-  /** A planned silence (a long webhook retry wait) ends then; the watchdog counts from the later of the two. */
-  quiet_until_ms: number;
-  workflow_restarts: number;
-  webhook_attempts: WebhookAttempt[];
-  /** The user's webhook was delivered, or its retry schedule ended. */
-  webhook_done: boolean;
+
+  /** The task at the vendor. */
+  upstream: {
+    /** The vendor's task id, once it accepted the task. */
+    id: string | null;
+    /** Small vendor-specific facts polling needs (Kling's endpoint family, Jimeng's req_key). */
+    ref: Record<string, string>;
+    /** The vendor's last reported status ("busy" while it refuses for lack of room). */
+    status: string | null;
+    seed: number | null;
+  };
+  submit: {
+    /** A submit attempt began and got no definitive answer (it timed out, or its runtime died): the vendor may have the task. */
+    open: boolean;
+  };
+  poll: {
+    /** Consecutive polls that got a transient vendor error; reset by any real answer. */
+    errors: number;
+  };
+  /** What the vendor made, and where the gateway keeps it. */
+  result: {
+    /** The vendor's (expiring) video URL, between the vendor's success and the end of ingest. */
+    video_url: string | null;
+    /** The vendor's cover image URL (Vidu), kept until the cover is copied. */
+    cover_url: string | null;
+    video: StoredVideo | null;
+    /** R2 key of the stored cover image, when the vendor gave one. */
+    cover_key: string | null;
+  };
+  webhook: {
+    /** The user's metadata.callback_url; null when none was given. */
+    url: string | null;
+    attempts: WebhookAttempt[];
+    /** Delivered, or its retry schedule ended. */
+    done: boolean;
+  };
+  watchdog: {
+    /** Last time the workflow reported anything (Unix ms): the watchdog restarts a workflow silent for too long. */
+    heartbeat_ms: number;
+    /** A planned silence (a busy vendor's back-off, a webhook retry wait) ends then; the watchdog counts from the later of the two. */
+    quiet_until_ms: number;
+    restarts: number;
+  };
 }
 
 export interface WebhookAttempt {
@@ -53,8 +71,34 @@ export interface WebhookAttempt {
   error: string | null;
 }
 
-export type NewTask = Omit<
-  TaskRecord,
-  "state" | "updated_at" | "completed_at" | "upstream_id" | "submit_attempts" | "submit_open" | "vendor_status" | "poll_errors" | "video_url" | "vendor_seed" | "cover_url" | "cover_key" | "video" | "error" | "heartbeat_ms" | "quiet_until_ms"
-  | "workflow_restarts" | "webhook_attempts" | "webhook_done"
->;
+/** What the POST knows about a new task; everything else starts blank. */
+export interface NewTask {
+  id: string;
+  owner: string;
+  model: string;
+  vendor: VendorId;
+  created_at: number;
+  origin: string;
+  deadline_ms: number;
+  user: string | null;
+  requested_seed: number | null;
+  webhook_url: string | null;
+  upstream_ref: Record<string, string>;
+}
+
+export function blankTask(fields: NewTask, nowMs: number): TaskRecord {
+  const { webhook_url, upstream_ref, ...rest } = fields;
+  return {
+    ...rest,
+    state: "queued",
+    updated_at: fields.created_at,
+    completed_at: null,
+    error: null,
+    upstream: { id: null, ref: upstream_ref, status: null, seed: null },
+    submit: { open: false },
+    poll: { errors: 0 },
+    result: { video_url: null, cover_url: null, video: null, cover_key: null },
+    webhook: { url: webhook_url, attempts: [], done: false },
+    watchdog: { heartbeat_ms: nowMs, quiet_until_ms: 0, restarts: 0 },
+  };
+}

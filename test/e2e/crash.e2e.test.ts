@@ -12,6 +12,7 @@
 // must not pay twice, which is what the simulator's books check.)
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SAMPLE_VIDEO } from "../../simulator/assets/sample-info.ts";
+import { until } from "../support/until.ts";
 import { SAMPLE_BYTES, startE2E, type E2E, type Json } from "./stack.ts";
 
 const PORTS = { port: 18853, simPort: 18854 };
@@ -37,15 +38,6 @@ function drain(): void {
 
 const kling = async () => (await e2e.sim<{ kling: KlingStats }>("/__sim/stats")).kling;
 
-async function until<T>(what: string, probe: () => Promise<T | false | undefined>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== false && value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function gatewayAnswers(): Promise<boolean> {
   try {

@@ -4,6 +4,7 @@ import { SAMPLE_VIDEO } from "../../simulator/assets/sample-info.ts";
 import { SIM_CREDENTIALS } from "../../simulator/credentials.ts";
 import { expectSampleVideoAt, startE2E, type E2E, type Json } from "./stack.ts";
 import { VIDU_EXAMPLE } from "../support/examples.ts";
+import { until } from "../support/until.ts";
 
 const PORT = 18811;
 const SIM_PORT = 18812;
@@ -184,8 +185,7 @@ describe("Vidu through wrangler dev and the simulator", () => {
       const first = await send(url, headers, body);
       expect(first.status).toBe(200);
       // The callback only woke the workflow: one poll asked the vendor, which says the task is still processing.
-      const until = Date.now() + 10_000;
-      while ((await viduStats()).query === queriesBefore && Date.now() < until) await sleep(100);
+      await until("the poll the callback woke", async () => (await viduStats()).query > queriesBefore, 10_000);
       expect((await viduStats()).query).toBe(queriesBefore + 1);
       await sleep(500);
       const afterFirst = (await e2e.api(`/v1/video/generations/${id}`)).body;

@@ -1,4 +1,4 @@
-import { byHttpStatus, vendorFailure } from "../shared.ts";
+import { undocumented, vendorFailure } from "../outcomes.ts";
 import type { Outcome } from "../types.ts";
 
 export const J = "Jimeng";
@@ -23,8 +23,7 @@ const GATEWAY_CREDENTIALS = new Set([100003, 100005, 100009, 100010, 100013]);
 /** Codes outside the tables: an auth status is the operator's problem, another 4xx the request's, the rest by status. */
 function unknownCode(httpStatus: number, why: string): Outcome {
   if (httpStatus === 401 || httpStatus === 403) return vendorFailure.credentials(J, why, CREDENTIALS);
-  if (httpStatus >= 400 && httpStatus < 500 && httpStatus !== 429) return vendorFailure.request(J, why);
-  return byHttpStatus(J, httpStatus, why);
+  return undocumented(J, httpStatus, why);
 }
 
 /** Every business code of the Jimeng video docs (non-10000 `code`), by what the gateway must do about it. */

@@ -1,8 +1,10 @@
 import * as v from "valibot";
-import { aspectRatioFor, asUrlOrRawBase64, base64Bytes, byHttpStatus, invalid, parseImage, vendorFailure } from "../shared.ts";
-import type { GenerationInput, ImageInput, ModelSpec, Outcome, SubmitPlan, VendorCall, VendorReply } from "../types.ts";
+import { invalid } from "../../lib/errors.ts";
+import { aspectRatioFor, asUrlOrRawBase64, checkImageBytes, checkMetadataRatio, checkedImage } from "../input.ts";
+import { byHttpStatus, vendorFailure } from "../outcomes.ts";
+import type { GenerationInput, ImageInput, ModelRow, Outcome, SubmitPlan, VendorCall, VendorReply } from "../types.ts";
 import { J, jimengError, volcGatewayError } from "./errors.ts";
-import { JIMENG_ASPECT_RATIOS, REQ_KEYS, reqKeyFor } from "./models.ts";
+import { JIMENG_ASPECT_RATIOS, type JimengRules, REQ_KEYS } from "./models.ts";
 
 const SUBMIT_PATH = "/?Action=CVSync2AsyncSubmitTask&Version=2022-08-31";
 const RESULT_PATH = "/?Action=CVSync2AsyncGetResult&Version=2022-08-31";
@@ -21,11 +23,8 @@ const NEEDS = ["text only (no image)", "a first frame (image)", "a first and a l
 
 type Images = { image_urls: string[] } | { binary_data_base64: string[] };
 
-function checkSize(param: string, data: string): void {
-  if (base64Bytes(data) > MAX_IMAGE_BYTES) {
-    invalid(param, `${param} is larger than Jimeng's 4.7 MB limit decoded; send a smaller JPEG or PNG, or a URL to it.`, "image_too_large");
-  }
-}
+const LIMIT = "Jimeng's 4.7 MB limit";
+const checkSize = (param: string, data: string) => checkImageBytes(param, data, MAX_IMAGE_BYTES, LIMIT);
 
 /** The user's own image_urls / binary_data_base64 go to Jimeng as they are: 1 or 2 strings. */
 function ownList(param: string, value: unknown): string[] {
@@ -53,8 +52,7 @@ function imagesOf(image: ImageInput | undefined, image_urls: unknown, binary_dat
   }
   if (image_tail !== undefined && !image) invalid("image", "metadata.image_tail is the last frame; give image (the first frame) too.");
   if (!image) return undefined;
-  const tail = image_tail === undefined ? undefined : typeof image_tail === "string" ? parseImage(image_tail) : null;
-  if (tail === null) invalid("metadata.image_tail", "metadata.image_tail must be an http(s) URL, a data URI or raw base64.");
+  const tail = image_tail === undefined ? undefined : checkedImage(image_tail, "metadata.image_tail", MAX_IMAGE_BYTES, LIMIT);
   const frames = tail ? [image, tail] : [image];
   if (frames.some((f) => f.kind !== image.kind)) {
     invalid("metadata.image_tail", "Jimeng takes both frames as URLs or both as base64; send image and metadata.image_tail the same way.");
@@ -65,7 +63,7 @@ function imagesOf(image: ImageInput | undefined, image_urls: unknown, binary_dat
 }
 
 /** metadata.req_key when given (any documented key), else the key the model means for this many images. */
-function chooseReqKey(modelId: string, override: unknown, images: number): string {
+function chooseReqKey(row: ModelRow<JimengRules>, override: unknown, images: number): string {
   if (override !== undefined) {
     const known = Object.keys(REQ_KEYS);
     if (typeof override !== "string" || !known.includes(override)) {
@@ -77,22 +75,22 @@ function chooseReqKey(modelId: string, override: unknown, images: number): strin
     }
     return override;
   }
-  const key = reqKeyFor(modelId, images);
+  const key = row.rules.reqKeyByImages[images];
   if (key) return key;
-  const takes = [0, 1, 2].filter((n) => reqKeyFor(modelId, n));
-  return invalid(images === 2 ? "metadata.image_tail" : "image", `${modelId} takes ${takes.map((n) => NEEDS[n]).join(" or ")}; this request has ${NEEDS[images]}.`);
+  const takes = [0, 1, 2].filter((n) => row.rules.reqKeyByImages[n]);
+  return invalid(images === 2 ? "metadata.image_tail" : "image", `${row.spec.id} takes ${takes.map((n) => NEEDS[n]).join(" or ")}; this request has ${NEEDS[images]}.`);
 }
 
 /** Pure: unified request → CVSync2AsyncSubmitTask call. Other metadata goes to Jimeng as it is. */
-export function planJimeng(input: GenerationInput, model: ModelSpec): SubmitPlan {
+export function planJimeng(input: GenerationInput, row: ModelRow<JimengRules>): SubmitPlan {
+  const model = row.spec;
   const { req_key, image_urls, binary_data_base64, image_tail, aspect_ratio, frames, seed, ...rest } = input.metadata;
   if (frames !== undefined) invalid("metadata.frames", "metadata.frames is set from duration (5 s → 121, 10 s → 241); send duration instead.");
-  if (aspect_ratio !== undefined && !JIMENG_ASPECT_RATIOS.includes(aspect_ratio as string)) {
-    invalid("metadata.aspect_ratio", `metadata.aspect_ratio must be one of ${JIMENG_ASPECT_RATIOS.join(", ")}.`);
-  }
+  // Jimeng takes metadata.aspect_ratio on every req_key, as given.
+  checkMetadataRatio(J, aspect_ratio, JIMENG_ASPECT_RATIOS, true);
   const images = imagesOf(input.image, image_urls, binary_data_base64, image_tail);
   const count = images ? Object.values(images)[0]!.length : 0;
-  const reqKey = chooseReqKey(model.id, req_key, count);
+  const reqKey = chooseReqKey(row, req_key, count);
   if (REQ_KEYS[reqKey]!.promptRequired && input.prompt.trim() === "") invalid("prompt", `${reqKey} needs a prompt.`, "missing_required_field");
   if (reqKey === RECAMERA) {
     if (!TEMPLATES.includes(rest.template_id as string)) invalid("metadata.template_id", `${RECAMERA} needs metadata.template_id, one of ${TEMPLATES.join(", ")}.`);

@@ -1,4 +1,4 @@
-import type { ModelSpec } from "../types.ts";
+import type { ModelRow } from "../types.ts";
 
 /** How many images (first frame, then tail frame) each documented req_key takes, and whether it needs a prompt. */
 interface ReqKeySpec {
@@ -30,28 +30,21 @@ const FRIENDLY: Record<string, string[]> = {
   jimeng_v30_pro: ["jimeng_ti2v_v30_pro", "jimeng_ti2v_v30_pro"],
 };
 
-/** The req_key a model means for a number of images; undefined when that model cannot take that many. */
-export function reqKeyFor(modelId: string, images: number): string | undefined {
-  const friendly = FRIENDLY[modelId];
-  if (friendly) return friendly[images];
-  return REQ_KEYS[modelId]?.images.includes(images) ? modelId : undefined;
+/** Which req_key a model means for each number of images (0 → text, 1 → first frame, 2 → first + tail). */
+export interface JimengRules {
+  reqKeyByImages: (string | undefined)[];
 }
 
 /** Text-to-video takes one of these; image-to-video center-crops the image to the nearest of them. */
 export const JIMENG_ASPECT_RATIOS = ["16:9", "4:3", "1:1", "3:4", "9:16", "21:9"];
 
-/** The image counts a model takes, by which req_keys it stands for. */
-function imageCounts(id: string): number[] {
-  const friendly = FRIENDLY[id];
-  return friendly ? friendly.map((_, images) => images) : REQ_KEYS[id]!.images;
-}
-
-function jimeng(id: string): ModelSpec {
-  const counts = imageCounts(id);
-  const keys = FRIENDLY[id] ?? [id];
-  return {
+function jimeng(id: string): ModelRow<JimengRules> {
+  const reqKeyByImages = FRIENDLY[id] ?? [0, 1, 2].map((n) => (REQ_KEYS[id]!.images.includes(n) ? id : undefined));
+  const counts = [0, 1, 2].filter((n) => reqKeyByImages[n]);
+  const keys = [...new Set(reqKeyByImages.filter((k) => k !== undefined))];
+  const spec = {
     id,
-    vendor: "jimeng",
+    vendor: "jimeng" as const,
     durations: [5, 10],
     default_duration: 5,
     fps: 24,
@@ -65,6 +58,7 @@ function jimeng(id: string): ModelSpec {
     seed: true,
     prompt_max: 800,
   };
+  return { spec, rules: { reqKeyByImages } };
 }
 
-export const JIMENG_MODELS: ModelSpec[] = [...Object.keys(REQ_KEYS), ...Object.keys(FRIENDLY)].map(jimeng);
+export const JIMENG_MODELS: ModelRow<JimengRules>[] = [...Object.keys(REQ_KEYS), ...Object.keys(FRIENDLY)].map(jimeng);

@@ -1,15 +1,15 @@
-import { hmacSha256, sha256Hex, toHex } from "../../auth/crypto.ts";
+import { hmacSha256, sha256Hex, toHex } from "../../lib/crypto.ts";
 
 /** Volcengine's fixed signing constants for the visual API (vendor-protocols §2.6). */
-export const VOLC_REGION = "cn-north-1";
-export const VOLC_SERVICE = "cv";
+const VOLC_REGION = "cn-north-1";
+const VOLC_SERVICE = "cv";
 
 /**
  * Variant B of the reference: `host` and `x-date` are signed, as the docs require when present. `host` is
  * always the URL's own host, which is what fetch sends; content-type is left out because the client sets it
  * after signing.
  */
-export const DEFAULT_SIGNED_HEADERS = ["host", "x-content-sha256", "x-date"];
+const DEFAULT_SIGNED_HEADERS = ["host", "x-content-sha256", "x-date"];
 
 export interface VolcSignInput {
   method: string;

@@ -1,4 +1,4 @@
-import { byHttpStatus, vendorFailure } from "../shared.ts";
+import { undocumented, vendorFailure } from "../outcomes.ts";
 import type { Outcome } from "../types.ts";
 
 const K = "Kling";
@@ -16,5 +16,5 @@ export function klingError(code: number, message: string, httpStatus: number, ph
   if (phase === "poll" && (httpStatus === 404 || code === 1203)) return vendorFailure.lost(K, why);
   if (code >= 1200 && code <= 1203) return vendorFailure.request(K, why);
   if (code >= 5000 && code <= 5002) return { kind: "transient", message: `Kling had an internal problem: ${why}` };
-  return httpStatus >= 400 && httpStatus < 500 && httpStatus !== 429 ? vendorFailure.request(K, why) : byHttpStatus(K, httpStatus, why);
+  return undocumented(K, httpStatus, why);
 }

@@ -1,21 +1,19 @@
 import type { Provider } from "../types.ts";
 import { klingToken } from "./auth.ts";
 import { interpretKlingLookup, interpretKlingPoll, interpretKlingSubmit, klingPollCall, planKling, readKlingCallback } from "./mapping.ts";
-import { KLING_MODELS } from "./models.ts";
+import { KLING_MODELS, type KlingRules } from "./models.ts";
 
-export const kling: Provider = {
+export const kling: Provider<"kling", KlingRules> = {
   vendor: "kling",
   name: "Kling",
   models: KLING_MODELS,
   callbacks: true,
-  configured: (env) => Boolean(env.KLING_ACCESS_KEY && env.KLING_SECRET_KEY),
-  baseUrl: (env) => env.KLING_BASE_URL || "https://api-singapore.klingai.com",
   plan: planKling,
-  authorize: async (env) => ({ authorization: `Bearer ${await klingToken(env.KLING_ACCESS_KEY!, env.KLING_SECRET_KEY!)}` }),
+  authorize: async (credentials) => ({ authorization: `Bearer ${await klingToken(credentials.accessKey, credentials.secretKey)}` }),
   interpretSubmit: interpretKlingSubmit,
   pollCall: klingPollCall,
   interpretPoll: interpretKlingPoll,
-  // Kling finds a task by the external_task_id we set to our task id, in the same query path.
   readCallback: readKlingCallback,
+  // Kling finds a task by the external_task_id we set to our task id, in the same query path.
   lookup: { call: klingPollCall, interpret: interpretKlingLookup },
 };

@@ -1,10 +1,13 @@
 import * as v from "valibot";
-import { aspectRatioFor, asUrlOrRawBase64, byHttpStatus, invalid, resolutionFor, stripDataUri, vendorFailure } from "../shared.ts";
-import type { GenerationInput, ModelSpec, Outcome, PlanContext, SubmitPlan, VendorCall, VendorReply } from "../types.ts";
+import { invalid } from "../../lib/errors.ts";
+import { aspectRatioFor, asUrlOrRawBase64, checkMetadataRatio, rejectReserved, resolutionFor, stripDataUri, unsupportedRoute } from "../input.ts";
+import { byHttpStatus, vendorFailure } from "../outcomes.ts";
+import type { GenerationInput, ModelRow, Outcome, PlanContext, SubmitPlan, VendorCall, VendorReply } from "../types.ts";
 import { klingError } from "./errors.ts";
-import { KLING_MODELS, KLING_MODES, type KlingFamily } from "./models.ts";
+import { KLING_MODES, type KlingFamily, type KlingRules } from "./models.ts";
 
-const RESERVED = ["model_name", "model", "external_task_id"];
+/** Set by the gateway from the checked top-level request (or from the task): metadata may not override them. */
+const RESERVED = ["model_name", "model", "external_task_id", "prompt", "image", "duration", "callback_url"];
 
 function familyOf(input: GenerationInput): KlingFamily {
   if (input.metadata.image_list !== undefined) return "multi-image2video";
@@ -19,24 +22,15 @@ const FAMILY_NEEDS: Record<KlingFamily, string> = {
 };
 
 /** Pure: unified request → Kling create call. Metadata goes through as given, with data-URI images made raw. */
-export function planKling(input: GenerationInput, model: ModelSpec, ctx: PlanContext): SubmitPlan {
-  const spec = KLING_MODELS.find((m) => m.id === model.id)!;
-  for (const key of RESERVED) {
-    if (key in input.metadata) invalid(`metadata.${key}`, `metadata.${key} is set by the gateway from the request; remove it.`);
-  }
+export function planKling(input: GenerationInput, row: ModelRow<KlingRules>, ctx: PlanContext): SubmitPlan {
+  const model = row.spec;
+  rejectReserved(input.metadata, RESERVED);
   const family = familyOf(input);
-  if (!spec.families.includes(family)) {
-    const can = spec.families.map((f) => FAMILY_NEEDS[f]).join(" or ");
-    invalid(family === "text2video" ? "image" : "model", `${model.id} does not do ${FAMILY_NEEDS[family]}; it does ${can}.`);
-  }
+  unsupportedRoute(row, family, row.rules.families, (f) => FAMILY_NEEDS[f], "text2video");
   const { image_tail, image_list, mode, aspect_ratio, ...rest } = input.metadata;
   if (mode !== undefined && !KLING_MODES.includes(mode as "std")) invalid("metadata.mode", `metadata.mode must be "std" (720p) or "pro" (1080p).`);
   const takesRatio = family !== "image2video";
-  if (aspect_ratio !== undefined && (!takesRatio || !model.aspect_ratios.includes(aspect_ratio as string))) {
-    invalid("metadata.aspect_ratio", takesRatio
-      ? `metadata.aspect_ratio must be one of ${model.aspect_ratios.join(", ")}.`
-      : "Kling takes the aspect ratio of image-to-video from the image; remove metadata.aspect_ratio.");
-  }
+  checkMetadataRatio("Kling", aspect_ratio, model.aspect_ratios, takesRatio);
   if (image_list !== undefined && (!Array.isArray(image_list) || image_list.length < 1 || image_list.length > 4)) {
     invalid("metadata.image_list", 'metadata.image_list must be 1 to 4 items like {"image": "<url or base64>"}.');
   }
@@ -65,7 +59,7 @@ export function planKling(input: GenerationInput, model: ModelSpec, ctx: PlanCon
 
 const Envelope = v.object({ code: v.number(), message: v.optional(v.string(), ""), data: v.optional(v.unknown()) });
 const Created = v.object({ task_id: v.pipe(v.string(), v.nonEmpty()) });
-export const KlingTask = v.object({
+const KlingTask = v.object({
   task_id: v.string(),
   task_status: v.string(),
   task_status_msg: v.optional(v.string()),

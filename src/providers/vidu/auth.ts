@@ -1,5 +1,5 @@
-import { hmacSha256, safeEqual } from "../../auth/crypto.ts";
-import type { Env } from "../../env.ts";
+import type { ViduCredentials } from "../../config.ts";
+import { hmacSha256, safeEqual } from "../../lib/crypto.ts";
 
 const MAX_SKEW_MS = 5 * 60 * 1000;
 
@@ -17,13 +17,11 @@ export async function viduSignature(apiKey: string, signingString: string): Prom
  * PATH and RAW_QUERY come from the URL as received, so the query keeps the order the gateway registered.
  */
 export async function verifyViduCallback(
-  env: Env,
-  request: Request,
-  _rawBody: string, // Vidu signs no body
+  credentials: ViduCredentials,
+  request: Request, // Vidu signs no body
   nowMs: number,
 ): Promise<{ nonce: string } | { error: string }> {
-  const key = env.VIDU_API_KEY;
-  if (!key) return { error: "VIDU_API_KEY is not configured" };
+  const key = credentials.apiKey;
   const headers = request.headers;
   if (headers.get("x-hmac-access-key") !== "vidu") return { error: "X-HMAC-ACCESS-KEY is not vidu" };
   if (headers.get("x-hmac-algorithm")?.toLowerCase() !== "hmac-sha256") return { error: "X-HMAC-ALGORITHM is not hmac-sha256" };

@@ -1,4 +1,4 @@
-import { byHttpStatus, vendorFailure } from "../shared.ts";
+import { undocumented, vendorFailure } from "../outcomes.ts";
 import type { Outcome } from "../types.ts";
 
 const V = "Vidu";
@@ -45,5 +45,5 @@ export function viduError(reason: string, message: string, httpStatus: number, p
   if (CANCELLED.has(reason)) return vendorFailure.generation(V, `the task was cancelled: ${why}`);
   if (REQUEST.has(reason)) return vendorFailure.request(V, why);
   if (reason === "InternalServiceFailure" || httpStatus >= 500) return { kind: "transient", message: `Vidu had an internal problem: ${why}` };
-  return httpStatus >= 400 && httpStatus < 500 && httpStatus !== 429 ? vendorFailure.request(V, why) : byHttpStatus(V, httpStatus, why);
+  return undocumented(V, httpStatus, why);
 }

@@ -1,17 +1,15 @@
 import type { Provider } from "../types.ts";
 import { verifyViduCallback } from "./auth.ts";
 import { interpretViduPoll, interpretViduSubmit, planVidu, readViduCallback, viduCancelCall, viduPollCall } from "./mapping.ts";
-import { VIDU_MODELS } from "./models.ts";
+import { VIDU_MODELS, type ViduRules } from "./models.ts";
 
-export const vidu: Provider = {
+export const vidu: Provider<"vidu", ViduRules> = {
   vendor: "vidu",
   name: "Vidu",
   models: VIDU_MODELS,
   callbacks: true,
-  configured: (env) => Boolean(env.VIDU_API_KEY),
-  baseUrl: (env) => env.VIDU_BASE_URL || "https://api.vidu.com",
   plan: planVidu,
-  authorize: async (env) => ({ authorization: `Token ${env.VIDU_API_KEY}` }),
+  authorize: async (credentials) => ({ authorization: `Token ${credentials.apiKey}` }),
   interpretSubmit: interpretViduSubmit,
   pollCall: viduPollCall,
   interpretPoll: interpretViduPoll,

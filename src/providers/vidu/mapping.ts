@@ -1,14 +1,14 @@
 import * as v from "valibot";
-import { aspectRatioFor, base64Bytes, invalid, parseImage, resolutionFor, vendorFailure } from "../shared.ts";
-import type { GenerationInput, ImageInput, ModelSpec, Outcome, PlanContext, SubmitPlan, VendorCall, VendorReply } from "../types.ts";
+import { invalid } from "../../lib/errors.ts";
+import { aspectRatioFor, asUrlOrDataUri, checkMetadataRatio, checkedImage, rejectReserved, resolutionFor, unsupportedRoute } from "../input.ts";
+import { vendorFailure } from "../outcomes.ts";
+import type { GenerationInput, ModelRow, Outcome, PlanContext, SubmitPlan, VendorCall, VendorReply } from "../types.ts";
 import { VIDU_MODERATION, viduError } from "./errors.ts";
-import { limitsFor, TAKES_ASPECT_RATIO, VIDU_TABLE, type ViduEndpoint } from "./models.ts";
+import { limitsFor, TAKES_ASPECT_RATIO, type ViduEndpoint, type ViduRules } from "./models.ts";
 
-/** Set by the gateway from the top-level request; metadata may not override them. */
-const RESERVED = ["model", "prompt"];
+/** Set by the gateway from the top-level request (or from the task); metadata may not override them. */
+const RESERVED = ["model", "prompt", "callback_url"];
 const MAX_REFERENCE_IMAGES = 7;
-/** Vidu's limit on a decoded base64 image. */
-const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
 
 const ENDPOINT_NAME: Record<ViduEndpoint, string> = {
   text2video: "text-to-video",
@@ -42,45 +42,29 @@ function endpointOf(input: GenerationInput): ViduEndpoint {
 }
 
 /** Vidu takes URLs, or base64 only as a data URI: raw base64 gets its prefix back. */
-function viduImage(image: ImageInput): string {
-  return image.kind === "url" ? image.url : `data:${image.mime};base64,${image.data}`;
-}
-
-/** An image given inside metadata, checked like the top-level image (which the API layer checks). */
-function metadataImage(value: unknown, param: string): string {
-  const image = typeof value === "string" ? parseImage(value) : null;
-  if (!image) return invalid(param, `${param} must be an http(s) URL, a data URI (data:image/png;base64,...) or raw base64.`);
-  if (image.kind === "base64" && base64Bytes(image.data) > MAX_IMAGE_BYTES) {
-    invalid(param, `${param} is larger than 10 MiB decoded; send a smaller image or a URL to it.`, "image_too_large");
-  }
-  return viduImage(image);
-}
+const viduImage = (value: unknown, param: string) => asUrlOrDataUri(checkedImage(value, param));
 
 function imagesFor(endpoint: ViduEndpoint, input: GenerationInput): string[] | undefined {
   const { images, image_tail } = input.metadata;
-  if (endpoint === "img2video") return [viduImage(input.image!)];
-  if (endpoint === "start-end2video") return [viduImage(input.image!), metadataImage(image_tail, "metadata.image_tail")];
+  const first = input.image && asUrlOrDataUri(input.image);
+  if (endpoint === "img2video" && first) return [first];
+  if (endpoint === "start-end2video" && first) return [first, viduImage(image_tail, "metadata.image_tail")];
   if (endpoint !== "reference2video") return undefined;
   if (!Array.isArray(images) || images.length < 1 || images.length > MAX_REFERENCE_IMAGES) {
     invalid("metadata.images", `metadata.images must be a list of 1 to ${MAX_REFERENCE_IMAGES} images (URLs or data URIs).`);
   }
-  return images.map((image, i) => metadataImage(image, `metadata.images[${i}]`));
+  return images.map((image, i) => viduImage(image, `metadata.images[${i}]`));
 }
 
 /**
  * Pure: unified request → Vidu create call. Metadata goes through as given; its duration, resolution and
  * aspect_ratio override the ones mapped from the request, after the same checks.
  */
-export function planVidu(input: GenerationInput, model: ModelSpec, ctx: PlanContext): SubmitPlan {
-  const vm = VIDU_TABLE.find((m) => m.spec.id === model.id)!;
-  for (const key of RESERVED) {
-    if (key in input.metadata) invalid(`metadata.${key}`, `metadata.${key} is set by the gateway from the request; remove it.`);
-  }
+export function planVidu(input: GenerationInput, row: ModelRow<ViduRules>, ctx: PlanContext): SubmitPlan {
+  const model = row.spec;
+  rejectReserved(input.metadata, RESERVED);
   const endpoint = endpointOf(input);
-  if (!vm.endpoints.includes(endpoint)) {
-    const can = vm.endpoints.map(needs).join(" or ");
-    invalid(endpoint === "text2video" ? "image" : "model", `${model.id} does not do ${needs(endpoint)}; it does ${can}.`);
-  }
+  unsupportedRoute(row, endpoint, row.rules.endpoints, needs, "text2video");
   if (endpoint === "reference2video" && input.prompt.trim() === "") {
     invalid("prompt", "Vidu reference-to-video needs a prompt.", "missing_required_field");
   }
@@ -91,7 +75,7 @@ export function planVidu(input: GenerationInput, model: ModelSpec, ctx: PlanCont
   }
 
   const duration = (metaDuration ?? input.duration ?? model.default_duration) as number;
-  const limits = limitsFor(vm, endpoint, duration);
+  const limits = limitsFor(row, endpoint, duration);
   const onEndpoint = `${model.id} ${ENDPOINT_NAME[endpoint]}`;
   if (!limits.durations.includes(duration)) {
     invalid(metaDuration === undefined ? "duration" : "metadata.duration", `${onEndpoint} takes duration ${limits.durations.join(", ")} (seconds).`);
@@ -100,11 +84,7 @@ export function planVidu(input: GenerationInput, model: ModelSpec, ctx: PlanCont
     invalid("metadata.resolution", `${onEndpoint} at ${duration} s takes resolution ${limits.resolutions.join(", ")}.`);
   }
   const takesRatio = TAKES_ASPECT_RATIO.includes(endpoint);
-  if (metaRatio !== undefined && (!takesRatio || !model.aspect_ratios.includes(metaRatio as string))) {
-    invalid("metadata.aspect_ratio", takesRatio
-      ? `metadata.aspect_ratio must be one of ${model.aspect_ratios.join(", ")}.`
-      : "Vidu takes the aspect ratio of image-based videos from the image; remove metadata.aspect_ratio.");
-  }
+  checkMetadataRatio("Vidu", metaRatio, model.aspect_ratios, takesRatio);
 
   const body: Record<string, unknown> = { model: model.id, duration };
   const images = imagesFor(endpoint, input);
@@ -122,7 +102,7 @@ export function planVidu(input: GenerationInput, model: ModelSpec, ctx: PlanCont
 
 const ErrorEnvelope = v.object({ reason: v.string(), message: v.optional(v.string(), "") });
 const Created = v.object({ task_id: v.pipe(v.string(), v.nonEmpty()), seed: v.nullish(v.pipe(v.number(), v.integer())) });
-export const ViduTask = v.object({
+const ViduTask = v.object({
   state: v.string(),
   err_code: v.nullish(v.string()),
   creations: v.nullish(v.array(v.object({ url: v.nullish(v.string()), cover_url: v.nullish(v.string()) }))),

@@ -1,4 +1,4 @@
-import type { ModelSpec } from "../types.ts";
+import type { ModelRow } from "../types.ts";
 
 /** Vidu's create endpoints (`POST /ent/v2/<endpoint>`); each model takes only some of them. */
 export type ViduEndpoint = "text2video" | "img2video" | "start-end2video" | "reference2video";
@@ -8,9 +8,8 @@ export interface ViduLimits {
   resolutions: string[];
 }
 
-/** A model's public spec plus the Vidu-only rules behind it (kept out of the spec so GET /v1/models shows none of them). */
-export interface ViduModel {
-  spec: ModelSpec;
+/** The Vidu-only rules behind a model's public spec (GET /v1/models shows none of them). */
+export interface ViduRules {
   endpoints: ViduEndpoint[];
   /** Narrower resolutions at one duration: vidu1.5 and vidu2.0 render 8 s at 720p only. */
   resolutionsAt?: Record<number, string[]>;
@@ -38,8 +37,8 @@ function vidu(
   id: string,
   endpoints: ViduEndpoint[],
   limits: ViduLimits & { default_duration: number; aspect_ratios: string[] },
-  rules: Pick<ViduModel, "resolutionsAt" | "endpointLimits"> = {},
-): ViduModel {
+  rules: Pick<ViduRules, "resolutionsAt" | "endpointLimits"> = {},
+): ModelRow<ViduRules> {
   const ratios = endpoints.some((e) => TAKES_ASPECT_RATIO.includes(e)) ? limits.aspect_ratios : [];
   return {
     spec: {
@@ -56,8 +55,7 @@ function vidu(
       // Doc revisions say 1500, 2000 or 5000; 2000 is what current pages of every model accept.
       prompt_max: 2000,
     },
-    endpoints,
-    ...rules,
+    rules: { endpoints, ...rules },
   };
 }
 
@@ -68,7 +66,7 @@ const Q2 = { durations: seconds(1, 10), default_duration: 5, resolutions: Q_RES,
 const Q3 = { durations: seconds(1, 16), default_duration: 5, resolutions: Q_RES, aspect_ratios: RATIOS_Q };
 
 /** Per the Vidu API reference (union of its revisions): which endpoints take which model, and their limits. */
-export const VIDU_TABLE: ViduModel[] = [
+export const VIDU_MODELS: ModelRow<ViduRules>[] = [
   vidu("viduq1", ["text2video", "img2video", "start-end2video", "reference2video"], Q1),
   vidu("viduq1-classic", ["img2video", "start-end2video"], Q1),
   vidu("vidu2.0", ["img2video", "start-end2video", "reference2video"], LEGACY, {
@@ -85,10 +83,8 @@ export const VIDU_TABLE: ViduModel[] = [
   vidu("viduq3", ["reference2video"], Q3),
 ];
 
-export const VIDU_MODELS: ModelSpec[] = VIDU_TABLE.map((m) => m.spec);
-
 /** The durations and resolutions one model takes on one endpoint, at the duration asked for. */
-export function limitsFor(model: ViduModel, endpoint: ViduEndpoint, duration: number): ViduLimits {
-  const base = model.endpointLimits?.[endpoint] ?? model.spec;
-  return { durations: base.durations, resolutions: model.resolutionsAt?.[duration] ?? base.resolutions };
+export function limitsFor(model: ModelRow<ViduRules>, endpoint: ViduEndpoint, duration: number): ViduLimits {
+  const base = model.rules.endpointLimits?.[endpoint] ?? model.spec;
+  return { durations: base.durations, resolutions: model.rules.resolutionsAt?.[duration] ?? base.resolutions };
 }

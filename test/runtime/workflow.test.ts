@@ -1,11 +1,19 @@
 import { env } from "cloudflare:workers";
 import { introspectWorkflowInstance } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { SAMPLE_VIDEO } from "../../simulator/assets/sample-info.ts";
 import { kling } from "../../src/providers/kling/index.ts";
-import { KLING_MODELS } from "../../src/providers/kling/models.ts";
 import { klingToken } from "../../src/providers/kling/auth.ts";
-import { loadPlan, savePlan } from "../../src/tasks/plan-store.ts";
+import { KLING_MODELS } from "../../src/providers/kling/models.ts";
+import { vendorTrouble } from "../../src/lib/errors.ts";
+import { loadPlan, savePlan } from "../../src/storage/requests.ts";
+import { WAKE_EVENT } from "../../src/tasks/workflow-control.ts";
 import { TEST_API_KEYS } from "../support/test-env.ts";
+
+const step = {
+  submit: (n: number) => `submit to the vendor (attempt ${n})`,
+  poll: (n: number, why = "on schedule") => `ask the vendor how the task is doing (${n}, ${why})`,
+};
 
 const SIM = env.KLING_BASE_URL!;
 
@@ -13,12 +21,12 @@ const SIM = env.KLING_BASE_URL!;
 async function makeTask(prompt: string, deadlineMs = Date.now() + 120_000): Promise<string> {
   const id = `vgt_wf${crypto.randomUUID().replaceAll("-", "")}`;
   const model = KLING_MODELS[0]!;
-  const plan = kling.plan({ model: model.id, prompt, metadata: {} }, model, { taskId: id, callbackUrl: "http://gateway.test/cb" });
-  await savePlan(env, id, plan);
+  const plan = kling.plan({ model: model.spec.id, prompt, metadata: {} }, model, { taskId: id, callbackUrl: "http://gateway.test/cb" });
+  await savePlan(env.VIDEOS, id, plan);
   await env.TASKS.getByName(id).create({
     id,
     owner: TEST_API_KEYS.alpha,
-    model: model.id,
+    model: model.spec.id,
     vendor: "kling",
     created_at: Math.floor(Date.now() / 1000),
     origin: "http://gateway.test",
@@ -41,11 +49,11 @@ describe("TaskWorkflow", () => {
     const id = await makeTask("a plain run");
     await using instance = await introspectWorkflowInstance(env.TASK_WORKFLOW, id);
     await env.TASK_WORKFLOW.create({ id, params: { taskId: id } });
-    expect(await instance.waitForStepResult({ name: "submit-0" })).toEqual({ kind: "accepted" });
+    expect(await instance.waitForStepResult({ name: step.submit(1) })).toEqual({ kind: "accepted" });
     await instance.waitForStatus("complete");
     const task = (await env.TASKS.getByName(id).read())!;
     expect(task.state).toBe("succeeded");
-    expect(task.video).toMatchObject({ key: `videos/${id}.mp4`, duration: 5.042, fps: 24, width: 1280, height: 720 });
+    expect(task.result.video).toMatchObject({ key: `videos/${id}.mp4`, ...SAMPLE_VIDEO.ffprobe });
     expect(await submissions(id)).toBe(1);
   });
 
@@ -54,8 +62,8 @@ describe("TaskWorkflow", () => {
     await using instance = await introspectWorkflowInstance(env.TASK_WORKFLOW, id);
     await instance.modify((m) => m.disableSleeps());
     await env.TASK_WORKFLOW.create({ id, params: { taskId: id } });
-    expect(await instance.waitForStepResult({ name: "submit-0" })).toMatchObject({ kind: "busy" });
-    expect(await instance.waitForStepResult({ name: "submit-1" })).toEqual({ kind: "accepted" });
+    expect(await instance.waitForStepResult({ name: step.submit(1) })).toMatchObject({ kind: "busy" });
+    expect(await instance.waitForStepResult({ name: step.submit(2) })).toEqual({ kind: "accepted" });
     await instance.waitForStatus("complete");
     expect((await env.TASKS.getByName(id).read())!.state).toBe("succeeded");
   });
@@ -63,10 +71,11 @@ describe("TaskWorkflow", () => {
   it("wakes on a callback event and confirms with a poll before the task moves", async () => {
     const id = await makeTask("[sim:never] woken");
     await using instance = await introspectWorkflowInstance(env.TASK_WORKFLOW, id);
-    await instance.modify((m) => m.mockEvent({ type: "vendor-callback", payload: { status: "succeed" } }));
+    await instance.modify((m) => m.mockEvent({ type: WAKE_EVENT, payload: { reason: "callback" } }));
     await env.TASK_WORKFLOW.create({ id, params: { taskId: id } });
-    // The event ends the first wait at once, but the vendor says it is still processing: nothing changes.
-    expect(await instance.waitForStepResult({ name: "poll-0" })).toEqual({ kind: "pending" });
+    // The first poll is the one the event woke (were events ignored, the poll would run "on schedule" and this
+    // step would never exist), but the vendor says it is still processing: nothing changes.
+    expect(await instance.waitForStepResult({ name: step.poll(1, "woken by a callback") })).toEqual({ kind: "pending" });
     expect((await env.TASKS.getByName(id).read())!.state).toBe("submitted");
     await env.TASKS.getByName(id).failed({ status: 409, code: "cancelled", message: "test over", param: null, type: "invalid_request_error" });
   });
@@ -76,7 +85,7 @@ describe("TaskWorkflow", () => {
     await using instance = await introspectWorkflowInstance(env.TASK_WORKFLOW, id);
     await instance.modify(async (m) => {
       await m.disableRetryDelays();
-      await m.mockStepError({ name: "submit-0" }, new Error("Kling answered HTTP 503"));
+      await m.mockStepError({ name: step.submit(1) }, vendorTrouble("Kling answered HTTP 503"));
     });
     await env.TASK_WORKFLOW.create({ id, params: { taskId: id } });
     await instance.waitForStatus("complete");
@@ -84,6 +93,19 @@ describe("TaskWorkflow", () => {
     expect(task.state).toBe("failed");
     expect(task.error).toMatchObject({ code: "upstream_error", type: "upstream_error" });
     expect(task.error!.message).toContain("HTTP 503");
+    expect(await submissions(id)).toBe(0);
+  });
+
+  it("reports the gateway's own failure (here: its stored vendor request is gone) as its own, not the vendor's", async () => {
+    const id = await makeTask("no plan");
+    await env.VIDEOS.delete(`requests/${id}.json`);
+    await using instance = await introspectWorkflowInstance(env.TASK_WORKFLOW, id);
+    await instance.modify((m) => m.disableRetryDelays());
+    await env.TASK_WORKFLOW.create({ id, params: { taskId: id } });
+    await instance.waitForStatus("complete");
+    const task = (await env.TASKS.getByName(id).read())!;
+    expect(task.error).toMatchObject({ code: "internal_error", type: "server_error" });
+    expect(task.error!.message).toMatch(/^The gateway could not finish the task: .*missing/);
     expect(await submissions(id)).toBe(0);
   });
 
@@ -101,7 +123,7 @@ describe("TaskWorkflow", () => {
     const stub = env.TASKS.getByName(id);
     // An earlier attempt reached Kling (with our task id as external_task_id) but its answer was lost.
     await stub.beginSubmit();
-    const plan = await loadPlan(env, id);
+    const plan = await loadPlan(env.VIDEOS, id);
     const token = await klingToken(env.KLING_ACCESS_KEY!, env.KLING_SECRET_KEY!);
     const earlier = await fetch(`${SIM}${plan.call.path}`, {
       method: "POST",
@@ -114,7 +136,7 @@ describe("TaskWorkflow", () => {
     await env.TASK_WORKFLOW.create({ id, params: { taskId: id } });
     await instance.waitForStatus("complete");
     const task = (await stub.read())!;
-    expect(task).toMatchObject({ state: "succeeded", upstream_id: klingId });
+    expect(task).toMatchObject({ state: "succeeded", upstream: { id: klingId } });
     expect(await submissions(id)).toBe(1);
   });
 });

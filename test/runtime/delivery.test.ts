@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseRange } from "../../src/storage/delivery.ts";
+import { config } from "../../src/config.ts";
+import type { Env } from "../../src/env.ts";
 import { videoExpiresAt } from "../../src/tasks/retention.ts";
 import type { TaskRecord } from "../../src/tasks/task-record.ts";
 import { api, apiJson, waitForTask } from "./helpers.ts";
@@ -25,9 +27,9 @@ describe("parseRange", () => {
 describe("retention", () => {
   it("expires a video VIDEO_RETENTION after completion, and nothing before success", () => {
     const task = { state: "succeeded", completed_at: 1_000 } as TaskRecord;
-    expect(videoExpiresAt({ VIDEO_RETENTION: "1d" } as never, task)).toBe(1_000 + 86_400);
-    expect(videoExpiresAt({} as never, task)).toBe(1_000 + 30 * 86_400);
-    expect(videoExpiresAt({} as never, { ...task, state: "failed" })).toBeNull();
+    expect(videoExpiresAt(config({ VIDEO_RETENTION: "1d" } as Env), task)).toBe(1_000 + 86_400);
+    expect(videoExpiresAt(config({} as Env), task)).toBe(1_000 + 30 * 86_400);
+    expect(videoExpiresAt(config({} as Env), { ...task, state: "failed" })).toBeNull();
   });
 });
 

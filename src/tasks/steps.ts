@@ -1,11 +1,13 @@
+import { config } from "../config.ts";
 import type { Env } from "../env.ts";
-import { taskError } from "../lib/errors.ts";
+import { taskError, vendorTrouble } from "../lib/errors.ts";
 import { exchange } from "../providers/client.ts";
 import { providerFor } from "../providers/registry.ts";
 import type { Outcome } from "../providers/types.ts";
-import { IngestError, ingestVideo, storedVideo, type StoredVideo } from "../storage/ingest.ts";
 import { IMMUTABLE } from "../storage/delivery.ts";
-import { loadPlan } from "./plan-store.ts";
+import { IngestError, ingestVideo, type StoredVideo, storedVideo } from "../storage/ingest.ts";
+import { coverKey, videoKey } from "../storage/layout.ts";
+import { loadPlan } from "../storage/requests.ts";
 import { isFinal } from "./states.ts";
 import type { TaskRecord } from "./task-record.ts";
 
@@ -14,15 +16,23 @@ import type { TaskRecord } from "./task-record.ts";
  * never pays the vendor twice and never moves a finished task. Each returns only small JSON.
  */
 
-export type SubmitResult = { kind: "accepted" } | { kind: "busy"; message: string } | { kind: "ended" };
+/**
+ * Why a task ended before its video: `cancelled` (it was already final when the step ran: cancelled by its owner,
+ * or ended elsewhere), `past_deadline` (TASK_DEADLINE), `refused` (the vendor's terminal answer), and
+ * `submission_unknown` (a submission whose answer was lost, which cannot be repeated without risking a second bill).
+ */
+export type Ended = { kind: "ended"; why: "cancelled" | "past_deadline" | "refused" | "submission_unknown" };
+
+export type SubmitResult = { kind: "accepted" } | { kind: "busy"; message: string } | Ended;
+export type PollResult = { kind: "pending" } | { kind: "done" } | Ended;
+
 /** Durable waits between submit attempts while the vendor is busy (rate or concurrency limit), the last repeating. */
 export const BUSY_WAIT_MS = [2_000, 5_000, 10_000, 30_000, 60_000];
 
 /** Consecutive transient poll errors (network, 5xx, the vendors' internal-error codes) before a task fails. */
 const MAX_POLL_ERRORS = 6;
 
-export type PollResult = { kind: "pending" } | { kind: "done" } | { kind: "ended" };
-
+const ended = (why: Ended["why"]): Ended => ({ kind: "ended", why });
 const task = (env: Env, id: string) => env.TASKS.getByName(id);
 
 async function liveTask(env: Env, id: string): Promise<TaskRecord | null> {
@@ -33,7 +43,11 @@ async function liveTask(env: Env, id: string): Promise<TaskRecord | null> {
 async function failIfLate(env: Env, record: TaskRecord): Promise<boolean> {
   if (Date.now() <= record.deadline_ms) return false;
   await task(env, record.id).failed(
-    taskError(504, "upstream_timeout", `The vendor did not finish the task before the gateway's deadline (TASK_DEADLINE); last vendor status: ${record.vendor_status ?? "none"}.`),
+    taskError(
+      504,
+      "upstream_timeout",
+      `The vendor did not finish the task before the gateway's deadline (TASK_DEADLINE); last vendor status: ${record.upstream.status ?? "none"}.`,
+    ),
   );
   return true;
 }
@@ -45,9 +59,10 @@ function unexpected(outcome: Outcome): never {
 /** Submits once. Transient answers throw so the step retries with backoff; busy is returned for a durable wait. */
 export async function submitStep(env: Env, id: string): Promise<SubmitResult> {
   const record = await liveTask(env, id);
-  if (!record) return { kind: "ended" };
-  if (record.upstream_id) return { kind: "accepted" };
-  if (await failIfLate(env, record)) return { kind: "ended" };
+  if (!record) return ended("cancelled");
+  if (record.upstream.id) return { kind: "accepted" };
+  if (await failIfLate(env, record)) return ended("past_deadline");
+  const cfg = config(env);
   const provider = providerFor(record.vendor);
   const stub = task(env, id);
 
@@ -56,20 +71,24 @@ export async function submitStep(env: Env, id: string): Promise<SubmitResult> {
   if (await stub.beginSubmit()) {
     if (!provider.lookup) {
       await stub.failed(
-        taskError(502, "upstream_submission_unknown", `${provider.name} never answered the submission, and submitting again could create (and bill) a second task; submit a new request if no video appears in your ${provider.name} account.`),
+        taskError(
+          502,
+          "upstream_submission_unknown",
+          `${provider.name} never answered the submission, and submitting again could create (and bill) a second task; submit a new request if no video appears in your ${provider.name} account.`,
+        ),
       );
-      return { kind: "ended" };
+      return ended("submission_unknown");
     }
-    const found = await exchange(provider, env, provider.lookup.call(id, record.upstream_ref), provider.lookup.interpret);
+    const found = await exchange(provider, cfg, provider.lookup.call(id, record.upstream.ref), (reply) => provider.lookup!.interpret(reply, id));
     if (found.kind === "accepted") {
       await stub.submitted(found.upstreamId);
       return { kind: "accepted" };
     }
-    if (found.kind !== "absent") throw new Error(`could not check for an earlier submission: ${"message" in found ? found.message : found.kind}`);
+    if (found.kind !== "absent") throw vendorTrouble(`could not check for an earlier submission: ${"message" in found ? found.message : found.kind}`);
   }
 
-  const plan = await loadPlan(env, id);
-  const outcome = await exchange(provider, env, plan.call, provider.interpretSubmit);
+  const plan = await loadPlan(env.VIDEOS, id);
+  const outcome = await exchange(provider, cfg, plan.call, provider.interpretSubmit);
   switch (outcome.kind) {
     case "accepted":
       await stub.submitted(outcome.upstreamId, outcome.seed ?? null);
@@ -80,10 +99,10 @@ export async function submitStep(env: Env, id: string): Promise<SubmitResult> {
       return { kind: "busy", message: outcome.message };
     case "failed":
       await stub.failed(outcome.error);
-      return { kind: "ended" };
+      return ended("refused");
     case "transient":
       if (!outcome.inDoubt) await stub.closeSubmit();
-      throw new Error(outcome.message);
+      throw vendorTrouble(outcome.message);
     default:
       return unexpected(outcome);
   }
@@ -92,11 +111,11 @@ export async function submitStep(env: Env, id: string): Promise<SubmitResult> {
 /** Asks the vendor once how the task is doing. Busy and transient answers just mean "ask again later". */
 export async function pollStep(env: Env, id: string): Promise<PollResult> {
   const record = await liveTask(env, id);
-  if (!record) return { kind: "ended" };
+  if (!record) return ended("cancelled");
   if (record.state === "ingesting") return { kind: "done" };
-  if (await failIfLate(env, record)) return { kind: "ended" };
+  if (await failIfLate(env, record)) return ended("past_deadline");
   const provider = providerFor(record.vendor);
-  const outcome = await exchange(provider, env, provider.pollCall(record.upstream_id!, record.upstream_ref), provider.interpretPoll);
+  const outcome = await exchange(provider, config(env), provider.pollCall(record.upstream.id!, record.upstream.ref), provider.interpretPoll);
   const stub = task(env, id);
   switch (outcome.kind) {
     case "pending":
@@ -108,13 +127,13 @@ export async function pollStep(env: Env, id: string): Promise<PollResult> {
       // A vendor that keeps erroring on the same task is given up on after a few polls, not at the deadline.
       if ((await stub.notePollError()) < MAX_POLL_ERRORS) return { kind: "pending" };
       await stub.failed(taskError(502, "upstream_error", `${provider.name} kept failing to report the task: ${outcome.message}`));
-      return { kind: "ended" };
+      return ended("refused");
     case "succeeded":
       await stub.ingesting(outcome.videoUrl, outcome.seed ?? null, outcome.coverUrl ?? null);
       return { kind: "done" };
     case "failed":
       await stub.failed(outcome.error);
-      return { kind: "ended" };
+      return ended("refused");
     default:
       return unexpected(outcome);
   }
@@ -124,21 +143,22 @@ const EXPIRED = new Set([401, 403, 404, 410]);
 
 /** Streams the vendor's video into R2 (constant memory) and reads its real metadata from the MP4 itself. */
 export async function ingestStep(env: Env, id: string): Promise<StoredVideo | null> {
-  const key = `videos/${id}.mp4`;
+  const key = videoKey(id);
   const done = await storedVideo(env.VIDEOS, key);
   if (done) return done;
   const record = await liveTask(env, id);
-  if (!record?.video_url) return null;
-  const response = await fetch(record.video_url, { headers: { "accept-encoding": "identity" } });
+  if (!record?.result.video_url) return null;
+  const response = await fetch(record.result.video_url, { headers: { "accept-encoding": "identity" } });
   if (!response.ok) {
     await response.body?.cancel();
     if (EXPIRED.has(response.status)) await refreshVideoUrl(env, record);
-    throw new Error(`downloading the video from the vendor failed with HTTP ${response.status}`);
+    throw vendorTrouble(`downloading the video from the vendor failed with HTTP ${response.status}`);
   }
   try {
     return await ingestVideo(env.VIDEOS, key, response, { onProgress: () => task(env, id).heartbeat() });
   } catch (err) {
-    if (!(err instanceof IngestError) || err.retryable) throw err;
+    if (!(err instanceof IngestError)) throw err;
+    if (err.retryable) throw vendorTrouble(err.message);
     // Junk (an HTML error page, not an MP4) will not improve on retry and must never become a video.
     await task(env, id).failed(taskError(502, "invalid_video", `The vendor's file is not a usable MP4: ${err.message}`));
     return null;
@@ -153,11 +173,11 @@ const MAX_COVER_BYTES = 10 * 2 ** 20;
  */
 export async function coverStep(env: Env, id: string): Promise<string | null> {
   const record = await liveTask(env, id);
-  if (!record?.cover_url) return null;
-  const key = `covers/${id}`;
+  if (!record?.result.cover_url) return null;
+  const key = coverKey(id);
   if (await env.VIDEOS.head(key)) return key;
   try {
-    const response = await fetch(record.cover_url);
+    const response = await fetch(record.result.cover_url);
     const type = response.headers.get("content-type") ?? "";
     const length = Number(response.headers.get("content-length"));
     if (!response.ok || !type.startsWith("image/") || !(length > 0 && length <= MAX_COVER_BYTES)) {
@@ -174,6 +194,6 @@ export async function coverStep(env: Env, id: string): Promise<string | null> {
 /** Vendor URLs expire (Jimeng's after an hour): ask the vendor again for a fresh one before the retry. */
 async function refreshVideoUrl(env: Env, record: TaskRecord): Promise<void> {
   const provider = providerFor(record.vendor);
-  const outcome = await exchange(provider, env, provider.pollCall(record.upstream_id!, record.upstream_ref), provider.interpretPoll);
+  const outcome = await exchange(provider, config(env), provider.pollCall(record.upstream.id!, record.upstream.ref), provider.interpretPoll);
   if (outcome.kind === "succeeded") await task(env, record.id).refreshVideoUrl(outcome.videoUrl);
 }

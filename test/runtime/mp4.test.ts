@@ -1,5 +1,5 @@
-/// <reference types="vite/client" />
 import { describe, expect, it } from "vitest";
+import { SAMPLE_VIDEO } from "../../simulator/assets/sample-info.ts";
 import { inspectMp4, Mp4Error, type VideoInfo } from "../../src/media/mp4.ts";
 // Workers tests cannot read the filesystem: Vite inlines the fixtures as base64 data URIs.
 import sampleUri from "../../simulator/assets/sample.mp4?inline";
@@ -8,7 +8,7 @@ import moovAtEndUri from "../../simulator/assets/moov-at-end.mp4?inline";
 const bytesOf = (dataUri: string) => Uint8Array.fromBase64(dataUri.slice(dataUri.indexOf(",") + 1));
 const sample = bytesOf(sampleUri);
 const moovAtEnd = bytesOf(moovAtEndUri);
-const expected: VideoInfo = { duration: 5.042, fps: 24, width: 1280, height: 720 };
+const expected: VideoInfo = SAMPLE_VIDEO.ffprobe;
 
 function* split(bytes: Uint8Array, size: () => number): Generator<Uint8Array> {
   for (let at = 0; at < bytes.length; ) {

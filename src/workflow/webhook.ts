@@ -1,13 +1,14 @@
 import { Webhook } from "standardwebhooks";
-import { presentTask } from "../api/present.ts";
+import { config } from "../config.ts";
 import type { Env } from "../env.ts";
-import { isFinal } from "./states.ts";
+import { presentTask } from "../present/task.ts";
+import { isFinal } from "../tasks/states.ts";
 
 /** Waits between webhook attempts: the schedule spans about a day, then delivery is given up. */
 export const WEBHOOK_RETRY_MS = [5_000, 60_000, 5 * 60_000, 30 * 60_000, 2 * 3_600_000, 5 * 3_600_000, 10 * 3_600_000];
 const ATTEMPT_TIMEOUT_MS = 15_000;
 
-export type WebhookResult = "delivered" | "retry" | "settled";
+type WebhookResult = "delivered" | "retry" | "settled";
 
 /**
  * One delivery attempt of the final task object to the user's metadata.callback_url, signed per Standard
@@ -16,26 +17,27 @@ export type WebhookResult = "delivered" | "retry" | "settled";
 export async function deliverWebhook(env: Env, taskId: string, attempt: number): Promise<WebhookResult> {
   const stub = env.TASKS.getByName(taskId);
   const task = await stub.read();
-  if (!task || !task.webhook_url || task.webhook_done || !isFinal(task.state)) return "settled";
+  if (!task || !task.webhook.url || task.webhook.done || !isFinal(task.state)) return "settled";
   const lastAttempt = attempt >= WEBHOOK_RETRY_MS.length;
-  if (!env.WEBHOOK_SECRET) {
+  const cfg = config(env);
+  if (!cfg.webhookSecret) {
     await stub.noteWebhookAttempt({ at: Date.now(), status: null, error: "WEBHOOK_SECRET is not configured" }, true);
     return "settled";
   }
-  const payload = JSON.stringify(await presentTask(env, task.origin, task));
+  const payload = JSON.stringify(await presentTask(cfg, task.origin, task));
   const id = `msg_${task.id}`;
   const at = new Date();
   let status: number | null = null;
   let error: string | null = null;
   try {
-    const response = await fetch(task.webhook_url, {
+    const response = await fetch(task.webhook.url, {
       method: "POST",
       redirect: "manual",
       headers: {
         "content-type": "application/json",
         "webhook-id": id,
         "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
-        "webhook-signature": new Webhook(env.WEBHOOK_SECRET).sign(id, at, payload),
+        "webhook-signature": new Webhook(cfg.webhookSecret).sign(id, at, payload),
       },
       body: payload,
       signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),

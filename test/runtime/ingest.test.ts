@@ -1,8 +1,9 @@
-/// <reference types="vite/client" />
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/env.ts";
-import { IngestError, ingestVideo, STAGING_PREFIX, storedVideo } from "../../src/storage/ingest.ts";
+import { SAMPLE_VIDEO } from "../../simulator/assets/sample-info.ts";
+import { IngestError, ingestVideo, storedVideo } from "../../src/storage/ingest.ts";
+import { R2_LAYOUT } from "../../src/storage/layout.ts";
 // Workers tests cannot read the filesystem: Vite inlines the fixtures as base64 data URIs.
 import sampleUri from "../../simulator/assets/sample.mp4?inline";
 import moovAtEndUri from "../../simulator/assets/moov-at-end.mp4?inline";
@@ -12,7 +13,8 @@ const bytesOf = (dataUri: string) => Uint8Array.fromBase64(dataUri.slice(dataUri
 const sample = bytesOf(sampleUri);
 const moovAtEnd = bytesOf(moovAtEndUri);
 const MiB = 2 ** 20;
-const facts = { duration: 5.042, fps: 24, width: 1280, height: 720 };
+const facts = SAMPLE_VIDEO.ffprobe;
+const STAGING_PREFIX = R2_LAYOUT.staging.prefix;
 
 /** The fixture's moov behind a zero-filled mdat of `mdatBytes`: a valid MP4 as far as the inspector goes. */
 function bigMp4(mdatBytes: number): Uint8Array {
@@ -93,7 +95,7 @@ describe("ingestVideo", () => {
     expect(video).toEqual({ key, size: file.length, etag: head!.etag, sha256: await sha256(file), ...facts });
     expect(await stored(key)).toEqual(file);
     expect(head!.httpMetadata?.contentType).toBe("video/mp4");
-    expect(head!.customMetadata).toEqual({ sha256: video.sha256, duration: "5.042", fps: "24", width: "1280", height: "720" });
+    expect(head!.customMetadata).toEqual({ sha256: video.sha256, ...Object.fromEntries(Object.entries(facts).map(([k, v]) => [k, String(v)])) });
     expect((await videos.list({ prefix: STAGING_PREFIX })).objects).toEqual([]);
   });
 

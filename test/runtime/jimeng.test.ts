@@ -1,22 +1,24 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { config } from "../../src/config.ts";
 import type { Env } from "../../src/env.ts";
-import { ApiError } from "../../src/lib/errors.ts";
-import { sha256Hex } from "../../src/auth/crypto.ts";
+import { sha256Hex } from "../../src/lib/crypto.ts";
+import { InputError } from "../../src/lib/errors.ts";
 import { jimeng } from "../../src/providers/jimeng/index.ts";
 import { interpretJimengPoll, interpretJimengSubmit, jimengPollCall, planJimeng } from "../../src/providers/jimeng/mapping.ts";
 import { JIMENG_MODELS } from "../../src/providers/jimeng/models.ts";
 import { signVolc, volcCanonicalRequest } from "../../src/providers/jimeng/signing.ts";
 import type { GenerationInput, Outcome } from "../../src/providers/types.ts";
 
-const model = (id: string) => JIMENG_MODELS.find((m) => m.id === id)!;
+const row = (id: string) => JIMENG_MODELS.find((m) => m.spec.id === id)!;
+const model = (id: string) => row(id).spec;
 const input = (over: Partial<GenerationInput>): GenerationInput => ({ model: "jimeng_v30", prompt: "a cat", metadata: {}, ...over });
-const plan = (over: Partial<GenerationInput>) => planJimeng(input(over), model(over.model ?? "jimeng_v30"));
+const plan = (over: Partial<GenerationInput>) => planJimeng(input(over), row(over.model ?? "jimeng_v30"));
 const body = (over: Partial<GenerationInput>) => plan(over).call.body as Record<string, unknown>;
 const refusal = (over: Partial<GenerationInput>) => {
   try {
     plan(over);
   } catch (err) {
-    if (err instanceof ApiError) return { status: err.status, param: err.param, code: err.code, message: err.message };
+    if (err instanceof InputError) return { status: 400, param: err.param, code: err.code, message: err.message };
     throw err;
   }
   return null;
@@ -100,7 +102,8 @@ describe("Volcengine signature V4", () => {
 
   describe("through the provider", () => {
     afterEach(() => vi.useRealTimers());
-    const env = (base?: string) => ({ VOLC_ACCESS_KEY_ID: AK, VOLC_SECRET_ACCESS_KEY: SK, JIMENG_BASE_URL: base }) as unknown as Env;
+    const credentials = { accessKeyId: AK, secretAccessKey: SK };
+    const jimengUrl = (base?: string) => config({ JIMENG_BASE_URL: base } as Env).vendors.jimeng.baseUrl;
 
     it("plans the vector's body byte for byte and signs it as vector B (host signed)", async () => {
       vi.useFakeTimers({ toFake: ["Date"] });
@@ -108,8 +111,8 @@ describe("Volcengine signature V4", () => {
       const { call } = plan({ size: { width: 1280, height: 720 } });
       const bodyText = JSON.stringify(call.body); // what client.ts sends
       expect(bodyText).toBe(BODY);
-      expect(jimeng.baseUrl(env()) + call.path).toBe(URL_);
-      const headers = await jimeng.authorize(env(), call, bodyText);
+      expect(jimengUrl() + call.path).toBe(URL_);
+      const headers = await jimeng.authorize(credentials, call, URL_, bodyText);
       expect(headers.authorization).toBe(`HMAC-SHA256 Credential=${AK}/20250115/cn-north-1/cv/request, SignedHeaders=${VARIANTS.B[0]}, Signature=${VARIANTS.B[2]}`);
     });
 
@@ -117,7 +120,7 @@ describe("Volcengine signature V4", () => {
       const base = "http://127.0.0.1:18790"; // the host fetch sends includes the port, and so does the signed one
       for (const call of [plan({ prompt: "雨中的猫" }).call, jimengPollCall("7392616336519610409", { req_key: "jimeng_t2v_v30" })]) {
         const bodyText = JSON.stringify(call.body);
-        const headers = { ...(await jimeng.authorize(env(base), call, bodyText)), "content-type": "application/json" };
+        const headers = { ...(await jimeng.authorize(credentials, call, jimengUrl(base) + call.path, bodyText)), "content-type": "application/json" };
         const request = { method: call.method, url: base + call.path, headers, body: bodyText };
         expect(await verifyAsServer(request, SK)).toBe("ok");
         expect(await verifyAsServer({ ...request, body: bodyText.replace("}", ',"x":1}') }, SK)).toBe("body hash mismatch");
@@ -130,23 +133,19 @@ describe("Volcengine signature V4", () => {
 });
 
 describe("Jimeng provider", () => {
-  it("is offered with both VOLC keys only, polls (no callbacks), and defaults to the Volcengine host", () => {
-    expect(jimeng.configured({ VOLC_ACCESS_KEY_ID: "a", VOLC_SECRET_ACCESS_KEY: "b" } as Env)).toBe(true);
-    expect(jimeng.configured({ VOLC_ACCESS_KEY_ID: "a" } as Env)).toBe(false);
+  it("polls (no callbacks)", () => {
     expect(jimeng.callbacks).toBe(false);
-    expect(jimeng.baseUrl({} as Env)).toBe("https://visual.volcengineapi.com");
-    expect(jimeng.baseUrl({ JIMENG_BASE_URL: "http://127.0.0.1:1" } as Env)).toBe("http://127.0.0.1:1");
   });
 
   it("lists the explicit req_keys and the friendly names with Jimeng's limits", () => {
-    expect(JIMENG_MODELS.map((m) => m.id).sort()).toEqual(
+    expect(JIMENG_MODELS.map((m) => m.spec.id).sort()).toEqual(
       [
         "jimeng_t2v_v30", "jimeng_i2v_first_v30", "jimeng_i2v_first_tail_v30", "jimeng_i2v_recamera_v30",
         "jimeng_t2v_v30_1080p", "jimeng_i2v_first_v30_1080", "jimeng_i2v_first_tail_v30_1080", "jimeng_ti2v_v30_pro",
         "jimeng_vgfm_t2v_l20", "jimeng_vgfm_i2v_l20", "jimeng_v30", "jimeng_v30_1080p", "jimeng_v30_pro",
       ].sort(),
     );
-    for (const m of JIMENG_MODELS) expect(m).toMatchObject({ vendor: "jimeng", durations: [5, 10], fps: 24, seed: true, prompt_max: 800 });
+    for (const m of JIMENG_MODELS) expect(m.spec).toMatchObject({ vendor: "jimeng", durations: [5, 10], fps: 24, seed: true, prompt_max: 800 });
     expect(model("jimeng_v30")).toMatchObject({ resolutions: ["720p"], inputs: ["text", "image", "image_tail"] });
     expect(model("jimeng_v30_1080p")).toMatchObject({ resolutions: ["1080p"], inputs: ["text", "image", "image_tail"] });
     expect(model("jimeng_v30_pro")).toMatchObject({ resolutions: ["1080p"], inputs: ["text", "image"] });
@@ -165,7 +164,7 @@ describe("Jimeng request mapping", () => {
         image: { kind: "url", url },
         metadata: { req_key: "jimeng_vgfm_i2v_l20", image_urls: [url], aspect_ratio: "16:9" },
       }),
-      model("jimeng_vgfm_t2v_l20"),
+      row("jimeng_vgfm_t2v_l20"),
     );
     expect(p).toEqual({
       call: {

@@ -1,8 +1,9 @@
-import { bearerAuth } from "hono/bearer-auth";
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../app-env.ts";
-import { ApiError } from "../lib/errors.ts";
-import { safeEqual, sha256Hex } from "./crypto.ts";
+import { bearerAuth } from "hono/bearer-auth";
+import type { Config } from "../config.ts";
+import { safeEqual, sha256Hex } from "../lib/crypto.ts";
+import type { AppEnv } from "./app-env.ts";
+import { ApiError } from "./errors.ts";
 
 /** Who is calling: the API_KEYS label and the key's digest (tasks are owned by the digest; keys are never stored). */
 export interface Caller {
@@ -10,14 +11,10 @@ export interface Caller {
   keyId: string;
 }
 
-async function identify(apiKeys: string | undefined, key: string): Promise<Caller | null> {
+async function identify(cfg: Config, key: string): Promise<Caller | null> {
   const digest = await sha256Hex(key);
-  for (const entry of (apiKeys ?? "").split(",")) {
-    const at = entry.lastIndexOf(":");
-    const label = entry.slice(0, at).trim();
-    if (at > 0 && safeEqual(entry.slice(at + 1).trim().toLowerCase(), digest)) return { label, keyId: digest };
-  }
-  return null;
+  const entry = cfg.apiKeys.find((k) => safeEqual(k.digest, digest));
+  return entry ? { label: entry.label, keyId: digest } : null;
 }
 
 function reject(message: string) {
@@ -30,7 +27,7 @@ function reject(message: string) {
 /** Bearer keys checked against the API_KEYS digests; sets `caller`. */
 export const requireApiKey: MiddlewareHandler<AppEnv> = bearerAuth({
   verifyToken: async (token, c) => {
-    const caller = await identify(c.env.API_KEYS, token);
+    const caller = await identify(c.var.config, token);
     if (caller) c.set("caller", caller);
     return caller !== null;
   },

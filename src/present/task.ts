@@ -1,21 +1,21 @@
-import { signContentUrl, urlExpiry } from "../auth/signed-urls.ts";
-import type { Env } from "../env.ts";
+import { type Config, signingSecret } from "../config.ts";
 import type { ErrorBody } from "../lib/errors.ts";
+import { signContentUrl, urlExpiry } from "../lib/signed-urls.ts";
 import { videoExpiresAt } from "../tasks/retention.ts";
 import { publicStatus } from "../tasks/states.ts";
 import type { TaskRecord } from "../tasks/task-record.ts";
 
-/** The public task object of API.md §4, as GET returns it (and as webhooks will carry it). */
-export async function presentTask(env: Env, origin: string, task: TaskRecord) {
+/** The public task object of API.md §4, as GET returns it and as webhooks carry it: a view of the domain task. */
+export async function presentTask(cfg: Config, origin: string, task: TaskRecord) {
   const now = Math.floor(Date.now() / 1000);
-  const videoExpiry = videoExpiresAt(env, task);
+  const videoExpiry = videoExpiresAt(cfg, task);
   // A URL never outlives the video it points at; past retention there is no URL at all.
-  const video = task.state === "succeeded" && videoExpiry !== null && videoExpiry > now ? task.video : null;
+  const video = task.state === "succeeded" && videoExpiry !== null && videoExpiry > now ? task.result.video : null;
   const expires = videoExpiry === null ? null : Math.min(urlExpiry(now), videoExpiry);
   const error: ErrorBody | null = task.error
     ? { code: task.error.code, message: task.error.message, param: task.error.param, type: task.error.type }
     : null;
-  const url = video && expires !== null ? await signContentUrl(env, origin, task.id, expires) : null;
+  const url = video && expires !== null ? await signContentUrl(signingSecret(cfg), origin, task.id, expires) : null;
   return {
     task_id: task.id,
     object: "video.generation",
@@ -24,13 +24,13 @@ export async function presentTask(env: Env, origin: string, task: TaskRecord) {
     format: "mp4",
     url,
     /** The vendor's cover image (Vidu), stored beside the video; null when the vendor gave none. */
-    thumbnail_url: url && task.cover_key ? `${url}&variant=thumbnail` : null,
+    thumbnail_url: url && task.result.cover_key ? `${url}&variant=thumbnail` : null,
     metadata: {
       duration: video?.duration ?? null,
       fps: video?.fps ?? null,
       width: video?.width ?? null,
       height: video?.height ?? null,
-      seed: task.vendor_seed ?? task.requested_seed,
+      seed: task.upstream.seed ?? task.requested_seed,
     },
     error,
     user: task.user,
@@ -42,6 +42,6 @@ export async function presentTask(env: Env, origin: string, task: TaskRecord) {
 }
 
 /** Where the outside world reaches this gateway: PUBLIC_BASE_URL, else the incoming request's origin. */
-export function publicOrigin(env: Env, requestUrl: string): string {
-  return (env.PUBLIC_BASE_URL || new URL(requestUrl).origin).replace(/\/+$/, "");
+export function publicOrigin(cfg: Config, requestUrl: string): string {
+  return cfg.publicBaseUrl ?? new URL(requestUrl).origin;
 }

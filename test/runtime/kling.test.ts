@@ -4,10 +4,10 @@ import { klingError } from "../../src/providers/kling/errors.ts";
 import { interpretKlingPoll, interpretKlingSubmit, planKling } from "../../src/providers/kling/mapping.ts";
 import { KLING_MODELS } from "../../src/providers/kling/models.ts";
 import type { GenerationInput } from "../../src/providers/types.ts";
-import { ApiError } from "../../src/lib/errors.ts";
+import { InputError } from "../../src/lib/errors.ts";
 
 const ctx = { taskId: "vgt_test", callbackUrl: "https://gw.example/v1/callbacks/kling/vgt_test?token=t" };
-const model = (id: string) => KLING_MODELS.find((m) => m.id === id)!;
+const model = (id: string) => KLING_MODELS.find((m) => m.spec.id === id)!;
 const input = (over: Partial<GenerationInput>): GenerationInput => ({ model: "kling-v1", prompt: "a cat", metadata: {}, ...over });
 
 describe("Kling JWT", () => {
@@ -69,7 +69,7 @@ describe("Kling request mapping", () => {
     const plan = planKling(input({ model: "kling-v1-6", metadata: { image_list: list } }), model("kling-v1-6"), ctx);
     expect(plan.call.path).toBe("/v1/videos/multi-image2video");
     expect(plan.call.body).toMatchObject({ image_list: [{ image: "https://x/1.png" }, { image: "BBBB" }] });
-    expect(() => planKling(input({ metadata: { image_list: list } }), model("kling-v1"), ctx)).toThrow(ApiError);
+    expect(() => planKling(input({ metadata: { image_list: list } }), model("kling-v1"), ctx)).toThrow(InputError);
   });
 
   it("refuses what Kling cannot do, naming the field", () => {
@@ -77,7 +77,7 @@ describe("Kling request mapping", () => {
       try {
         planKling(input(over), model(id), ctx);
       } catch (err) {
-        return (err as ApiError).param;
+        return (err as InputError).param;
       }
       return "accepted";
     };
@@ -86,6 +86,12 @@ describe("Kling request mapping", () => {
     expect(attempt({ size: { width: 1000, height: 700 } })).toBe("size");
     expect(attempt({ metadata: { mode: "standard" } })).toBe("metadata.mode");
     expect(attempt({ metadata: { external_task_id: "x" } })).toBe("metadata.external_task_id");
+  });
+
+  it.each(["prompt", "image", "duration", "model_name", "callback_url"])("refuses metadata.%s: the checked top-level value is what Kling gets", (field) => {
+    expect(() => planKling(input({ metadata: { [field]: "10" } }), model("kling-v1"), ctx)).toThrow(
+      expect.objectContaining({ param: `metadata.${field}`, message: expect.stringMatching(/set by the gateway/) }),
+    );
   });
 });
 

@@ -24,12 +24,7 @@ export async function apiJson(path: string, init: Parameters<typeof api>[1] = {}
   return { status: response.status, body: (await response.json()) as Json, response };
 }
 
-/** Re-reads a task until it leaves `processing` (the test's POLL_INTERVALS is 1s). */
-export async function waitForTask(id: string, timeoutMs = 25_000): Promise<Json> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const { body } = await apiJson(`/v1/video/generations/${id}`);
-    if (body.status !== "processing" || Date.now() > until) return body;
-    await new Promise((r) => setTimeout(r, 250));
-  }
+/** The task once it leaves `processing`, held by the gateway's own `?wait=` (woken by the transition, not polled). */
+export async function waitForTask(id: string, timeoutS = 25): Promise<Json> {
+  return (await apiJson(`/v1/video/generations/${id}?wait=${timeoutS}`)).body;
 }

@@ -1,9 +1,9 @@
-/// <reference types="vite/client" />
 import { env } from "cloudflare:workers";
 import { introspectWorkflow } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { api, apiJson, waitForTask } from "./helpers.ts";
 import sampleUri from "../../simulator/assets/sample.mp4?inline";
+import { SAMPLE_VIDEO } from "../../simulator/assets/sample-info.ts";
 import { KLING_EXAMPLE } from "../support/examples.ts";
 
 const SIM = env.KLING_BASE_URL!;
@@ -91,7 +91,7 @@ describe("a Kling task end to end inside the runtime", () => {
     expect(done).toMatchObject({
       status: "succeeded",
       format: "mp4",
-      metadata: { duration: 5.042, fps: 24, width: 1280, height: 720, seed: 20231234 },
+      metadata: { ...SAMPLE_VIDEO.ffprobe, seed: 20231234 },
       error: null,
     });
     expect(done.expires_at).toBeGreaterThan(done.completed_at);

@@ -1,0 +1,203 @@
+import * as v from "valibot";
+import type { Env } from "./env.ts";
+import { parseDuration, parseDurations } from "./lib/duration.ts";
+
+/**
+ * Every variable the gateway reads, parsed and checked once per set of bindings, with its default. A bad value
+ * throws a ConfigError naming the variable at the first request (or alarm, or workflow step) that needs the
+ * configuration, never as a confusing failure deep inside one.
+ */
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+const DEFAULTS = {
+  KLING_BASE_URL: "https://api-singapore.klingai.com",
+  VIDU_BASE_URL: "https://api.vidu.com",
+  JIMENG_BASE_URL: "https://visual.volcengineapi.com",
+  POLL_INTERVALS: "2s,5s,10s,30s",
+  TASK_DEADLINE: "2h",
+  RATE_LIMIT_PER_MINUTE: "1000",
+  MAX_CONCURRENT_TASKS: "500",
+  WATCHDOG_AFTER: "10m",
+  VIDEO_RETENTION: "30d",
+} as const;
+
+/** An unset or empty variable takes its default. */
+const orDefault = (name: keyof typeof DEFAULTS) =>
+  v.pipe(
+    v.optional(v.string(), DEFAULTS[name]),
+    v.transform((text) => (text.trim() === "" ? DEFAULTS[name] : text)),
+  );
+
+/** An empty variable counts as unset: `.dev.vars.example` lists secrets as "". */
+const secret = v.pipe(
+  v.optional(v.string(), ""),
+  v.transform((text) => text.trim() || null),
+);
+
+const duration = (name: keyof typeof DEFAULTS) =>
+  v.pipe(orDefault(name), v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    try {
+      return parseDuration(dataset.value);
+    } catch (err) {
+      addIssue({ message: (err as Error).message });
+      return NEVER;
+    }
+  }));
+
+const count = (name: keyof typeof DEFAULTS) =>
+  v.pipe(orDefault(name), v.regex(/^\s*\d{1,9}\s*$/, "must be a whole number (0 means no limit)"), v.transform(Number));
+
+const baseUrl = (name: keyof typeof DEFAULTS) =>
+  v.pipe(orDefault(name), v.url("must be an absolute URL like https://api.example.com"), v.transform((url) => url.replace(/\/+$/, "")));
+
+/** `label:sha256hex,…`: the digests of the keys, never the keys. */
+const keyList = v.pipe(
+  v.optional(v.string(), ""),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const entries = dataset.value.split(",").map((entry) => entry.trim()).filter(Boolean);
+    const keys = [];
+    for (const entry of entries) {
+      const at = entry.lastIndexOf(":");
+      const digest = entry.slice(at + 1).trim().toLowerCase();
+      if (at <= 0 || !/^[0-9a-f]{64}$/.test(digest)) {
+        addIssue({ message: `entry "${entry.slice(0, 40)}" is not label:sha256hex (the hex SHA-256 of the key)` });
+        return NEVER;
+      }
+      keys.push({ label: entry.slice(0, at).trim(), digest });
+    }
+    return keys;
+  }),
+);
+
+const EnvSchema = v.object({
+  API_KEYS: keyList,
+  PUBLIC_BASE_URL: v.pipe(secret, v.check((url) => url === null || URL.canParse(url), "must be an absolute URL like https://video.example.com")),
+  URL_SIGNING_SECRET: secret,
+  WEBHOOK_SECRET: secret,
+  POLL_INTERVALS: v.pipe(orDefault("POLL_INTERVALS"), v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    try {
+      return parseDurations(dataset.value);
+    } catch (err) {
+      addIssue({ message: (err as Error).message });
+      return NEVER;
+    }
+  })),
+  TASK_DEADLINE: duration("TASK_DEADLINE"),
+  WATCHDOG_AFTER: duration("WATCHDOG_AFTER"),
+  VIDEO_RETENTION: duration("VIDEO_RETENTION"),
+  RATE_LIMIT_PER_MINUTE: count("RATE_LIMIT_PER_MINUTE"),
+  MAX_CONCURRENT_TASKS: count("MAX_CONCURRENT_TASKS"),
+  KLING_BASE_URL: baseUrl("KLING_BASE_URL"),
+  KLING_ACCESS_KEY: secret,
+  KLING_SECRET_KEY: secret,
+  VIDU_BASE_URL: baseUrl("VIDU_BASE_URL"),
+  VIDU_API_KEY: secret,
+  JIMENG_BASE_URL: baseUrl("JIMENG_BASE_URL"),
+  VOLC_ACCESS_KEY_ID: secret,
+  VOLC_SECRET_ACCESS_KEY: secret,
+});
+
+interface KlingCredentials {
+  accessKey: string;
+  secretKey: string;
+}
+export interface ViduCredentials {
+  apiKey: string;
+}
+interface VolcCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/** A vendor as this deployment reaches it: where, and with which credentials (null: not offered). */
+interface VendorConfig<C> {
+  baseUrl: string;
+  credentials: C | null;
+}
+
+export interface Config {
+  apiKeys: { label: string; digest: string }[];
+  /** Where vendors and users reach the gateway; null: each request's own origin. */
+  publicBaseUrl: string | null;
+  urlSigningSecret: string | null;
+  webhookSecret: string | null;
+  pollIntervalsMs: number[];
+  taskDeadlineMs: number;
+  /** A workflow silent this long is restarted; never shorter than twice the longest poll wait. */
+  watchdogAfterMs: number;
+  videoRetentionS: number;
+  rateLimitPerMinute: number;
+  maxConcurrentTasks: number;
+  vendors: {
+    kling: VendorConfig<KlingCredentials>;
+    vidu: VendorConfig<ViduCredentials>;
+    jimeng: VendorConfig<VolcCredentials>;
+  };
+}
+
+/** Both halves of a credential pair, or neither. */
+function pair<C>(names: [string, string], a: string | null, b: string | null, make: (a: string, b: string) => C): C | null {
+  if (a && b) return make(a, b);
+  if (a || b) throw new ConfigError(`${a ? names[1] : names[0]} is not set but ${a ? names[0] : names[1]} is: set both, or neither.`);
+  return null;
+}
+
+function build(env: Env): Config {
+  const parsed = v.safeParse(EnvSchema, env, { abortEarly: true });
+  if (!parsed.success) {
+    const issue = parsed.issues[0];
+    const name = issue.path?.[0]?.key;
+    throw new ConfigError(`The gateway is misconfigured: ${String(name)} ${issue.message}.`);
+  }
+  const e = parsed.output;
+  const longestPoll = Math.max(...e.POLL_INTERVALS);
+  return {
+    apiKeys: e.API_KEYS,
+    publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/+$/, "") ?? null,
+    urlSigningSecret: e.URL_SIGNING_SECRET,
+    webhookSecret: e.WEBHOOK_SECRET,
+    pollIntervalsMs: e.POLL_INTERVALS,
+    taskDeadlineMs: e.TASK_DEADLINE,
+    watchdogAfterMs: Math.max(e.WATCHDOG_AFTER, 2 * longestPoll),
+    videoRetentionS: Math.floor(e.VIDEO_RETENTION / 1000),
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    maxConcurrentTasks: e.MAX_CONCURRENT_TASKS,
+    vendors: {
+      kling: {
+        baseUrl: e.KLING_BASE_URL,
+        credentials: pair(["KLING_ACCESS_KEY", "KLING_SECRET_KEY"], e.KLING_ACCESS_KEY, e.KLING_SECRET_KEY, (accessKey, secretKey) => ({ accessKey, secretKey })),
+      },
+      vidu: { baseUrl: e.VIDU_BASE_URL, credentials: e.VIDU_API_KEY ? { apiKey: e.VIDU_API_KEY } : null },
+      jimeng: {
+        baseUrl: e.JIMENG_BASE_URL,
+        credentials: pair(
+          ["VOLC_ACCESS_KEY_ID", "VOLC_SECRET_ACCESS_KEY"],
+          e.VOLC_ACCESS_KEY_ID,
+          e.VOLC_SECRET_ACCESS_KEY,
+          (accessKeyId, secretAccessKey) => ({ accessKeyId, secretAccessKey }),
+        ),
+      },
+    },
+  };
+}
+
+// One parse per bindings object: the runtime hands every request of an isolate the same `env`.
+const parsedConfigs = new WeakMap<Env, Config>();
+
+export function config(env: Env): Config {
+  let parsed = parsedConfigs.get(env);
+  if (!parsed) {
+    parsed = build(env);
+    parsedConfigs.set(env, parsed);
+  }
+  return parsed;
+}
+
+/** The secret that signs video URLs and callback tokens: required as soon as one is made. */
+export function signingSecret(cfg: Config): string {
+  if (!cfg.urlSigningSecret) throw new ConfigError("The gateway is misconfigured: URL_SIGNING_SECRET is not set.");
+  return cfg.urlSigningSecret;
+}

@@ -1,0 +1,57 @@
+import { config, signingSecret } from "../config.ts";
+import type { Env } from "../env.ts";
+import { toHex } from "../lib/crypto.ts";
+import { callbackToken } from "../lib/signed-urls.ts";
+import type { BoundModel } from "../providers/registry.ts";
+import type { GenerationInput } from "../providers/types.ts";
+import { savePlan } from "../storage/requests.ts";
+import type { TaskRecord } from "./task-record.ts";
+import { startWorkflow } from "./workflow-control.ts";
+
+/** How long POST waits for the vendor to accept, so a refusal comes back as the POST's own error. */
+const ACCEPT_WAIT_MS = 5_000;
+
+/** A generation request, checked against everything the gateway knows without asking the vendor. */
+export interface TaskRequest {
+  model: BoundModel;
+  input: GenerationInput;
+  /** The user's own webhook (metadata.callback_url), never sent to a vendor. */
+  webhookUrl: string | null;
+  requestedSeed: number | null;
+  user: string | null;
+}
+
+function newTaskId(): string {
+  return `vgt_${Date.now().toString(36)}${toHex(crypto.getRandomValues(new Uint8Array(10)))}`;
+}
+
+/**
+ * Creates the task and its workflow, then waits (held by the TaskObject) for the vendor's acceptance. `provider.plan`
+ * may throw an InputError before anything is stored.
+ */
+export async function createTask(env: Env, owner: string, origin: string, request: TaskRequest): Promise<TaskRecord> {
+  const cfg = config(env);
+  const id = newTaskId();
+  const { provider, spec } = request.model;
+  const callbackUrl = `${origin}/v1/callbacks/${provider.vendor}/${id}?token=${await callbackToken(signingSecret(cfg), id)}`;
+  const plan = request.model.plan(request.input, { taskId: id, callbackUrl });
+  await savePlan(env.VIDEOS, id, plan);
+  const now = Date.now();
+  const stub = env.TASKS.getByName(id);
+  await stub.create({
+    id,
+    owner,
+    model: spec.id,
+    vendor: provider.vendor,
+    created_at: Math.floor(now / 1000),
+    origin,
+    deadline_ms: now + cfg.taskDeadlineMs,
+    user: request.user,
+    requested_seed: request.requestedSeed,
+    webhook_url: request.webhookUrl,
+    upstream_ref: plan.ref,
+  });
+  await env.KEYS.getByName(owner).addTask(id, now);
+  await startWorkflow(env, id);
+  return (await stub.waitFor("accepted", ACCEPT_WAIT_MS))!;
+}

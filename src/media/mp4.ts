@@ -78,6 +78,8 @@ export class BoxScanner {
   private boxes = 0;
   private pos = 0;
   private info: VideoInfo | null = null;
+  /** Where the last media sample ends (from the moov's sample tables): a size-0 box must reach at least that far. */
+  private mediaEnd = 0;
 
   push(chunk: Uint8Array): void {
     for (let i = 0; i < chunk.length; ) {
@@ -93,7 +95,13 @@ export class BoxScanner {
     if (this.headerLen > 0 || (this.box && this.box.left !== Infinity)) {
       throw new Mp4Error(`truncated MP4: the body ends inside a box at byte ${this.pos}`, "truncated");
     }
-    if (this.box) this.close();
+    if (this.box) {
+      // A size-0 box (usually mdat) runs to the end of the stream, so only the moov can tell a cut one from a whole one.
+      if (this.pos < this.mediaEnd) {
+        throw new Mp4Error(`truncated MP4: the body ends at byte ${this.pos}, before its last sample (byte ${this.mediaEnd})`, "truncated");
+      }
+      this.close();
+    }
     // Boxes all complete yet no moov: most likely a moov-at-end file cut at a box boundary.
     if (!this.info) throw new Mp4Error("no moov box", "truncated");
     return this.info;
@@ -148,7 +156,7 @@ export class BoxScanner {
   private close(): void {
     const { kept, keptBytes } = this.box!;
     this.box = null;
-    if (kept) this.info = parseMoov(concat(kept, keptBytes));
+    if (kept) ({ info: this.info, mediaEnd: this.mediaEnd } = parseMoov(concat(kept, keptBytes)));
   }
 }
 
@@ -159,8 +167,11 @@ interface Box {
   end: number;
 }
 
-/** Reads the movie duration and the first video track's size and frame rate out of a complete moov payload. */
-function parseMoov(moov: Uint8Array): VideoInfo {
+/**
+ * Reads the movie duration and the first video track's size and frame rate out of a complete moov payload, and where
+ * the last sample of any track ends in the file.
+ */
+function parseMoov(moov: Uint8Array): { info: VideoInfo; mediaEnd: number } {
   const dv = new DataView(moov.buffer, moov.byteOffset, moov.byteLength);
   const root: Box = { type: "moov", start: 0, end: moov.length };
 
@@ -176,11 +187,43 @@ function parseMoov(moov: Uint8Array): VideoInfo {
   const samples = sampleCount(dv, child(dv, child(dv, child(dv, mdia, "minf"), "stbl"), "stts"));
   if (!media.timescale || !media.duration || !samples) throw malformed("the video track has no samples");
 
-  return {
+  const info = {
     duration: round3(movie.duration / movie.timescale),
     fps: round3((samples * media.timescale) / media.duration),
     ...dimensions(dv, child(dv, trak, "tkhd")),
   };
+  const tracks = [...children(dv, root)].filter((b) => b.type === "trak");
+  const mediaEnd = Math.max(0, ...tracks.map((t) => lastSampleEnd(dv, child(dv, child(dv, child(dv, t, "mdia"), "minf"), "stbl"))));
+  return { info, mediaEnd };
+}
+
+/** The file offset where a track's last chunk ends: its offset (stco/co64) plus the sizes of its samples (stsc, stsz). */
+function lastSampleEnd(dv: DataView, stbl: Box): number {
+  const boxes = new Map([...children(dv, stbl)].map((b) => [b.type, b]));
+  const stsz = boxes.get("stsz");
+  const stsc = boxes.get("stsc");
+  const offsets = boxes.get("stco") ?? boxes.get("co64");
+  if (!stsz || !stsc || !offsets) throw malformed("a track without sample tables");
+  need(offsets, 8);
+  const chunks = dv.getUint32(offsets.start + 4);
+  if (chunks === 0) return 0;
+  const wide = offsets.type === "co64";
+  need(offsets, 8 + chunks * (wide ? 8 : 4));
+  const lastOffset = wide ? Number(dv.getBigUint64(offsets.start + 8 + (chunks - 1) * 8)) : dv.getUint32(offsets.start + 8 + (chunks - 1) * 4);
+  need(stsc, 8);
+  const runs = dv.getUint32(stsc.start + 4);
+  need(stsc, 8 + runs * 12);
+  // The last run of stsc covers the last chunk; its second field is how many samples each of its chunks holds.
+  const inLastChunk = runs === 0 ? 0 : dv.getUint32(stsc.start + 8 + (runs - 1) * 12 + 4);
+  need(stsz, 12);
+  const fixed = dv.getUint32(stsz.start + 4);
+  const count = dv.getUint32(stsz.start + 8);
+  const n = Math.min(inLastChunk, count);
+  if (fixed !== 0) return lastOffset + fixed * n;
+  need(stsz, 12 + count * 4);
+  let bytes = 0;
+  for (let i = count - n; i < count; i++) bytes += dv.getUint32(stsz.start + 12 + i * 4);
+  return lastOffset + bytes;
 }
 
 function* children(dv: DataView, parent: Box): Generator<Box> {

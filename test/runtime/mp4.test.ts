@@ -113,9 +113,21 @@ describe("inspectMp4", () => {
     expect(seen).toBe(ftyp.length + mdatSize + moov.length);
   });
 
+  // The sample with its final mdat's size set to 0 ("to the end of the file"), every other byte where it was.
+  const sizeZero = () => {
+    const bytes = sample.slice();
+    withSize(bytes.subarray(bytes.length - mdat.length), 0);
+    return bytes;
+  };
+
   it("accepts a final size-0 box that runs to the end of the stream", async () => {
-    const { info } = await inspect(split(concat(ftyp, moov, withSize(mdat.slice(), 0)), () => 1000));
+    const { info } = await inspect(split(sizeZero(), () => 1000));
     expect(info).toEqual(expected);
+  });
+
+  it("rejects a final size-0 box cut short: the moov's sample tables say where the media ends", async () => {
+    const whole = sizeZero();
+    await expect(inspect(split(whole.subarray(0, whole.length - 1000), () => 1000))).rejects.toMatchObject({ name: "Mp4Error", reason: "truncated" });
   });
 
   it("rejects an HTML page before passing any byte on", async () => {

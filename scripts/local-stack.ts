@@ -1,6 +1,6 @@
 // Runs the gateway (`wrangler dev`) beside the vendor simulator, wired together with matching credentials.
 // Used by `npm start`, the end-to-end tests and the benchmarks.
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -8,7 +8,6 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { SIM_CREDENTIALS } from "../simulator/credentials.ts";
 
 export const LOCAL_API_KEY = "sk-local-dev";
-
 
 export interface StackOptions {
   port: number;
@@ -44,7 +43,9 @@ export function gatewayVars(options: StackOptions): Record<string, string> {
     KLING_BASE_URL: sim,
     VIDU_BASE_URL: sim,
     JIMENG_BASE_URL: sim,
-    API_KEYS: Object.entries(keys).map(([label, key]) => `${label}:${sha256(key)}`).join(","),
+    API_KEYS: Object.entries(keys)
+      .map(([label, key]) => `${label}:${sha256(key)}`)
+      .join(","),
     URL_SIGNING_SECRET: "local-dev-url-signing-secret",
     WEBHOOK_SECRET: "whsec_bG9jYWwtZGV2LXdlYmhvb2stc2VjcmV0",
     POLL_INTERVALS: "2s,5s,10s,30s",
@@ -91,7 +92,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   mkdirSync(options.persistTo, { recursive: true });
   const envFile = join(options.persistTo, "gateway.env");
-  writeFileSync(envFile, Object.entries(gatewayVars(options)).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n") + "\n");
+  writeFileSync(
+    envFile,
+    `${Object.entries(gatewayVars(options))
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join("\n")}\n`,
+  );
   const gatewayUrl = `http://127.0.0.1:${options.port}`;
 
   const stack: Stack = {
@@ -104,8 +110,21 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       // Run wrangler with this Node (>= 22), whatever `node` is first on PATH.
       stack.gateway = spawn(
         process.execPath,
-        [join(root, "node_modules/wrangler/bin/wrangler.js"), "dev", "--ip", "127.0.0.1", "--port", String(options.port), "--persist-to", options.persistTo,
-          "--env-file", envFile, "--show-interactive-dev-session=false", "--log-level", options.inherit ? "info" : "warn"],
+        [
+          join(root, "node_modules/wrangler/bin/wrangler.js"),
+          "dev",
+          "--ip",
+          "127.0.0.1",
+          "--port",
+          String(options.port),
+          "--persist-to",
+          options.persistTo,
+          "--env-file",
+          envFile,
+          "--show-interactive-dev-session=false",
+          "--log-level",
+          options.inherit ? "info" : "warn",
+        ],
         { cwd: root, stdio, detached: !options.inherit, env: { ...process.env, CI: "true" } },
       );
       drain(stack.gateway);

@@ -38,30 +38,43 @@ const secret = v.pipe(
 );
 
 const duration = (name: keyof typeof DEFAULTS) =>
-  v.pipe(orDefault(name), v.rawTransform(({ dataset, addIssue, NEVER }) => {
-    try {
-      return parseDuration(dataset.value);
-    } catch (err) {
-      addIssue({ message: (err as Error).message });
-      return NEVER;
-    }
-  }));
+  v.pipe(
+    orDefault(name),
+    v.rawTransform(({ dataset, addIssue, NEVER }) => {
+      try {
+        return parseDuration(dataset.value);
+      } catch (err) {
+        addIssue({ message: (err as Error).message });
+        return NEVER;
+      }
+    }),
+  );
 
 const count = (name: keyof typeof DEFAULTS) =>
   v.pipe(orDefault(name), v.regex(/^\s*\d{1,9}\s*$/, "must be a whole number (0 means no limit)"), v.transform(Number));
 
 const baseUrl = (name: keyof typeof DEFAULTS) =>
-  v.pipe(orDefault(name), v.url("must be an absolute URL like https://api.example.com"), v.transform((url) => url.replace(/\/+$/, "")));
+  v.pipe(
+    orDefault(name),
+    v.url("must be an absolute URL like https://api.example.com"),
+    v.transform((url) => url.replace(/\/+$/, "")),
+  );
 
 /** `label:sha256hex,…`: the digests of the keys, never the keys. */
 const keyList = v.pipe(
   v.optional(v.string(), ""),
   v.rawTransform(({ dataset, addIssue, NEVER }) => {
-    const entries = dataset.value.split(",").map((entry) => entry.trim()).filter(Boolean);
+    const entries = dataset.value
+      .split(",")
+      .map((entry) => entry.trim())
+      .filter(Boolean);
     const keys = [];
     for (const entry of entries) {
       const at = entry.lastIndexOf(":");
-      const digest = entry.slice(at + 1).trim().toLowerCase();
+      const digest = entry
+        .slice(at + 1)
+        .trim()
+        .toLowerCase();
       if (at <= 0 || !/^[0-9a-f]{64}$/.test(digest)) {
         addIssue({ message: `entry "${entry.slice(0, 40)}" is not label:sha256hex (the hex SHA-256 of the key)` });
         return NEVER;
@@ -74,17 +87,23 @@ const keyList = v.pipe(
 
 const EnvSchema = v.object({
   API_KEYS: keyList,
-  PUBLIC_BASE_URL: v.pipe(secret, v.check((url) => url === null || URL.canParse(url), "must be an absolute URL like https://video.example.com")),
+  PUBLIC_BASE_URL: v.pipe(
+    secret,
+    v.check((url) => url === null || URL.canParse(url), "must be an absolute URL like https://video.example.com"),
+  ),
   URL_SIGNING_SECRET: secret,
   WEBHOOK_SECRET: secret,
-  POLL_INTERVALS: v.pipe(orDefault("POLL_INTERVALS"), v.rawTransform(({ dataset, addIssue, NEVER }) => {
-    try {
-      return parseDurations(dataset.value);
-    } catch (err) {
-      addIssue({ message: (err as Error).message });
-      return NEVER;
-    }
-  })),
+  POLL_INTERVALS: v.pipe(
+    orDefault("POLL_INTERVALS"),
+    v.rawTransform(({ dataset, addIssue, NEVER }) => {
+      try {
+        return parseDurations(dataset.value);
+      } catch (err) {
+        addIssue({ message: (err as Error).message });
+        return NEVER;
+      }
+    }),
+  ),
   TASK_DEADLINE: duration("TASK_DEADLINE"),
   WATCHDOG_AFTER: duration("WATCHDOG_AFTER"),
   VIDEO_RETENTION: duration("VIDEO_RETENTION"),
@@ -168,17 +187,18 @@ function build(env: Env): Config {
     vendors: {
       kling: {
         baseUrl: e.KLING_BASE_URL,
-        credentials: pair(["KLING_ACCESS_KEY", "KLING_SECRET_KEY"], e.KLING_ACCESS_KEY, e.KLING_SECRET_KEY, (accessKey, secretKey) => ({ accessKey, secretKey })),
+        credentials: pair(["KLING_ACCESS_KEY", "KLING_SECRET_KEY"], e.KLING_ACCESS_KEY, e.KLING_SECRET_KEY, (accessKey, secretKey) => ({
+          accessKey,
+          secretKey,
+        })),
       },
       vidu: { baseUrl: e.VIDU_BASE_URL, credentials: e.VIDU_API_KEY ? { apiKey: e.VIDU_API_KEY } : null },
       jimeng: {
         baseUrl: e.JIMENG_BASE_URL,
-        credentials: pair(
-          ["VOLC_ACCESS_KEY_ID", "VOLC_SECRET_ACCESS_KEY"],
-          e.VOLC_ACCESS_KEY_ID,
-          e.VOLC_SECRET_ACCESS_KEY,
-          (accessKeyId, secretAccessKey) => ({ accessKeyId, secretAccessKey }),
-        ),
+        credentials: pair(["VOLC_ACCESS_KEY_ID", "VOLC_SECRET_ACCESS_KEY"], e.VOLC_ACCESS_KEY_ID, e.VOLC_SECRET_ACCESS_KEY, (accessKeyId, secretAccessKey) => ({
+          accessKeyId,
+          secretAccessKey,
+        })),
       },
     },
   };

@@ -12,12 +12,19 @@ export function validateGeneration(raw: unknown, cfg: Config, origin: string): T
   const body = parseOr400(GenerationBody, raw, GENERATION_FIELDS);
   const found = findModel(body.model);
   if (!found) {
-    const ids = offeredModels(cfg).map((m) => m.id).join(", ");
+    const ids = offeredModels(cfg)
+      .map((m) => m.id)
+      .join(", ");
     throw new ApiError(400, `Unknown model "${body.model}". Use one of: ${ids}.`, "model_not_found", "model");
   }
   const { provider, spec: model } = found;
   if (!isOffered(cfg, provider.vendor)) {
-    throw new ApiError(400, `Model "${model.id}" is not available on this gateway: its ${provider.name} credentials are not configured.`, "model_not_available", "model");
+    throw new ApiError(
+      400,
+      `Model "${model.id}" is not available on this gateway: its ${provider.name} credentials are not configured.`,
+      "model_not_available",
+      "model",
+    );
   }
 
   const image = body.image === undefined ? undefined : checkedImage(body.image, "image");
@@ -76,5 +83,8 @@ function takeWebhookUrl(metadata: Record<string, unknown>, origin: string): stri
   }
   const local = LOOPBACK.test(new URL(origin).hostname);
   if (url.protocol === "https:" || (local && url.protocol === "http:" && LOOPBACK.test(url.hostname))) return url.toString();
-  return invalid(param, local ? "metadata.callback_url must be https (or http to loopback while running locally)." : "metadata.callback_url must be an https URL.");
+  return invalid(
+    param,
+    local ? "metadata.callback_url must be https (or http to loopback while running locally)." : "metadata.callback_url must be an https URL.",
+  );
 }

@@ -49,7 +49,12 @@ function refusal(admission: Admission): Response | null {
         headers: { "content-type": "application/json", "idempotent-replayed": "true" },
       });
     case "mismatch":
-      throw new ApiError(422, "This Idempotency-Key was already used with a different body; use a new key for a new request.", "idempotency_key_reused", "Idempotency-Key");
+      throw new ApiError(
+        422,
+        "This Idempotency-Key was already used with a different body; use a new key for a new request.",
+        "idempotency_key_reused",
+        "Idempotency-Key",
+      );
     case "in_progress":
       throw new ApiError(409, "A request with this Idempotency-Key is still being processed; retry shortly.", "idempotency_in_progress", "Idempotency-Key");
     case "limited":
@@ -142,7 +147,12 @@ export const generations = new Hono<AppEnv>()
     const cancelled = isFinal(task.state) ? null : await cancelTask(c.env, task.id);
     if (!cancelled) {
       const final = (await c.env.TASKS.getByName(task.id).read()) ?? task;
-      throw new ApiError(409, `Task ${task.id} already ${publicStatus(final.state)}; only a processing task can be cancelled.`, "task_not_cancellable", "task_id");
+      throw new ApiError(
+        409,
+        `Task ${task.id} already ${publicStatus(final.state)}; only a processing task can be cancelled.`,
+        "task_not_cancellable",
+        "task_id",
+      );
     }
     return c.json(await presentTask(c.var.config, publicOrigin(c.var.config, c.req.url), cancelled));
   });

@@ -12,12 +12,16 @@ const int = (name: string, min: number, max: number) =>
 export const GenerationBody = v.strictObject({
   model: v.pipe(v.string("model must be a string: one of the ids of GET /v1/models"), v.nonEmpty("model must not be empty")),
   prompt: v.optional(v.string("prompt must be a string")),
-  duration: v.optional(v.pipe(v.number("duration must be a number of seconds"), v.finite("duration must be finite"), v.gtValue(0, "duration must be positive"))),
+  duration: v.optional(
+    v.pipe(v.number("duration must be a number of seconds"), v.finite("duration must be finite"), v.gtValue(0, "duration must be positive")),
+  ),
   fps: v.optional(int("fps", 1, 240)),
   width: v.optional(int("width", 16, 8192)),
   height: v.optional(int("height", 16, 8192)),
   size: v.optional(v.pipe(v.string("size must be a string like 1920x1080"), v.regex(/^\d{2,5}x\d{2,5}$/, "size must look like 1920x1080 (WIDTHxHEIGHT)"))),
-  image: v.optional(v.pipe(v.string("image must be a string: an http(s) URL, a data URI or raw base64"), v.nonEmpty("image must not be empty; leave it out for text-to-video"))),
+  image: v.optional(
+    v.pipe(v.string("image must be a string: an http(s) URL, a data URI or raw base64"), v.nonEmpty("image must not be empty; leave it out for text-to-video")),
+  ),
   metadata: v.optional(
     v.pipe(
       v.unknown(),

@@ -115,10 +115,15 @@ export class KeyObject extends DurableObject<Env> {
     const cursor = after === null ? null : sql.exec<{ created_ms: number }>("SELECT created_ms FROM tasks WHERE id = ?", after).toArray()[0];
     if (after !== null && !cursor) return null;
     const rows = cursor
-      ? sql.exec<{ id: string }>(
-          "SELECT id FROM tasks WHERE created_ms < ? OR (created_ms = ? AND id < ?) ORDER BY created_ms DESC, id DESC LIMIT ?",
-          cursor.created_ms, cursor.created_ms, after, limit + 1,
-        ).toArray()
+      ? sql
+          .exec<{ id: string }>(
+            "SELECT id FROM tasks WHERE created_ms < ? OR (created_ms = ? AND id < ?) ORDER BY created_ms DESC, id DESC LIMIT ?",
+            cursor.created_ms,
+            cursor.created_ms,
+            after,
+            limit + 1,
+          )
+          .toArray()
       : sql.exec<{ id: string }>("SELECT id FROM tasks ORDER BY created_ms DESC, id DESC LIMIT ?", limit + 1).toArray();
     return { ids: rows.slice(0, limit).map((r) => r.id), hasMore: rows.length > limit };
   }

@@ -9,7 +9,10 @@ export function parseDuration(text: string): number {
 
 /** "2s,5s,10s" → [2000, 5000, 10000]. */
 export function parseDurations(text: string): number[] {
-  const list = text.split(",").filter((part) => part.trim() !== "").map(parseDuration);
+  const list = text
+    .split(",")
+    .filter((part) => part.trim() !== "")
+    .map(parseDuration);
   if (list.length === 0) throw new Error(`"${text}" holds no durations`);
   return list;
 }

@@ -1,11 +1,5 @@
 /** The error format every answer and every failed task uses (the seed's flat shape). */
-export type ErrorType =
-  | "invalid_request_error"
-  | "authentication_error"
-  | "permission_error"
-  | "rate_limit_error"
-  | "upstream_error"
-  | "server_error";
+export type ErrorType = "invalid_request_error" | "authentication_error" | "permission_error" | "rate_limit_error" | "upstream_error" | "server_error";
 
 export interface ErrorBody {
   code: string | null;

@@ -29,9 +29,7 @@ const MAX_MOOV_BYTES = 16 * 2 ** 20;
  * past everything else (`mdat`), and errors with an Mp4Error on non-MP4 input, impossible box sizes,
  * truncation, or a missing moov / video track. `info` resolves once the stream has ended successfully.
  */
-export function inspectMp4(
-  onChunk?: (chunk: Uint8Array) => Promise<void>,
-): { stream: TransformStream<Uint8Array, Uint8Array>; info: Promise<VideoInfo> } {
+export function inspectMp4(onChunk?: (chunk: Uint8Array) => Promise<void>): { stream: TransformStream<Uint8Array, Uint8Array>; info: Promise<VideoInfo> } {
   const scanner = new BoxScanner();
   const { promise: info, resolve, reject } = Promise.withResolvers<VideoInfo>();
   info.catch(() => {}); // a consumer that only watches the stream must not trigger an unhandled rejection
@@ -178,9 +176,7 @@ function parseMoov(moov: Uint8Array): { info: VideoInfo; mediaEnd: number } {
   const movie = timing(dv, child(dv, root, "mvhd"));
   if (!movie.timescale || !movie.duration) throw malformed("the movie has no duration (fragmented MP4?)");
 
-  const trak = [...children(dv, root)].find(
-    (b) => b.type === "trak" && handler(dv, child(dv, child(dv, b, "mdia"), "hdlr")) === "vide",
-  );
+  const trak = [...children(dv, root)].find((b) => b.type === "trak" && handler(dv, child(dv, child(dv, b, "mdia"), "hdlr")) === "vide");
   if (!trak) throw malformed("no video track");
   const mdia = child(dv, trak, "mdia");
   const media = timing(dv, child(dv, mdia, "mdhd"));

@@ -12,9 +12,7 @@ export async function presentTask(cfg: Config, origin: string, task: TaskRecord)
   // A URL never outlives the video it points at; past retention there is no URL at all.
   const video = task.state === "succeeded" && videoExpiry !== null && videoExpiry > now ? task.result.video : null;
   const expires = videoExpiry === null ? null : Math.min(urlExpiry(now), videoExpiry);
-  const error: ErrorBody | null = task.error
-    ? { code: task.error.code, message: task.error.message, param: task.error.param, type: task.error.type }
-    : null;
+  const error: ErrorBody | null = task.error ? { code: task.error.code, message: task.error.message, param: task.error.param, type: task.error.type } : null;
   const url = video && expires !== null ? await signContentUrl(signingSecret(cfg), origin, task.id, expires) : null;
   return {
     task_id: task.id,

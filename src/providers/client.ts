@@ -14,12 +14,7 @@ function vendorOf(provider: AnyProvider, cfg: Config) {
  * Makes one vendor call and lets the provider read the answer. Transport failures (network, timeout,
  * a body that is not JSON) are transient whatever the vendor: the caller retries with backoff.
  */
-export async function exchange(
-  provider: AnyProvider,
-  cfg: Config,
-  call: VendorCall,
-  interpret: (reply: VendorReply) => Outcome,
-): Promise<Outcome> {
+export async function exchange(provider: AnyProvider, cfg: Config, call: VendorCall, interpret: (reply: VendorReply) => Outcome): Promise<Outcome> {
   const { baseUrl, credentials } = vendorOf(provider, cfg);
   const url = baseUrl + call.path;
   const bodyText = call.body === undefined ? undefined : JSON.stringify(call.body);

@@ -61,13 +61,16 @@ export function aspectRatioFor(size: { width: number; height: number }, allowed:
   });
   if (match) return match;
   const d = gcd(size.width, size.height);
-  return invalid(param, `${size.width}x${size.height} is ${size.width / d}:${size.height / d}; this model renders ${allowed.join(", ")}. Choose a size with one of those aspect ratios.`);
+  return invalid(
+    param,
+    `${size.width}x${size.height} is ${size.width / d}:${size.height / d}; this model renders ${allowed.join(", ")}. Choose a size with one of those aspect ratios.`,
+  );
 }
 
 /** The vendor resolution label ("720p") nearest to a size's short side. */
 export function resolutionFor(size: { width: number; height: number }, allowed: readonly string[]): string {
   const short = Math.min(size.width, size.height);
-  return [...allowed].sort((a, b) => Math.abs(Number.parseInt(a) - short) - Math.abs(Number.parseInt(b) - short))[0]!;
+  return [...allowed].sort((a, b) => Math.abs(Number.parseInt(a, 10) - short) - Math.abs(Number.parseInt(b, 10) - short))[0]!;
 }
 
 const DATA_URI = /^data:([\w.+-]+\/[\w.+-]+);base64,(.*)$/s;

@@ -8,8 +8,7 @@ function failed(status: ErrorStatus, code: string, message: string): Outcome {
 /** The error codes a vendor's terminal answer becomes, shared so every vendor reads the same to users. */
 export const vendorFailure = {
   request: (vendor: string, why: string) => failed(400, "vendor_rejected_request", `${vendor} rejected the request: ${why}`),
-  moderation: (vendor: string, why: string) =>
-    failed(400, "content_policy_violation", `${vendor} refused the content: ${why}. Change the prompt or image.`),
+  moderation: (vendor: string, why: string) => failed(400, "content_policy_violation", `${vendor} refused the content: ${why}. Change the prompt or image.`),
   credentials: (vendor: string, why: string, variables: string) =>
     failed(502, "upstream_auth_failed", `${vendor} did not accept this gateway's credentials (${why}); the operator must check ${variables}.`),
   credit: (vendor: string, why: string) =>

@@ -1,6 +1,7 @@
 // Vendor video → R2 in constant memory, checked (MP4 inspector) and hashed (SHA-256) on the way.
-import { stagingKey } from "./layout.ts";
+
 import { BoxScanner, inspectMp4, Mp4Error, type VideoInfo } from "../media/mp4.ts";
+import { stagingKey } from "./layout.ts";
 
 export interface StoredVideo extends VideoInfo {
   key: string;
@@ -144,13 +145,7 @@ async function putExact(bucket: R2Bucket, key: string, bytes: ReadableStream<Uin
  * Multipart upload of equal `partSize` parts (the last one shorter); a body under one part becomes a plain put.
  * `check` sees every part before it is uploaded, and may throw to stop the upload.
  */
-async function putParts(
-  bucket: R2Bucket,
-  key: string,
-  body: ReadableStream<Uint8Array>,
-  partSize: number,
-  check: (part: Uint8Array) => Promise<void>,
-) {
+async function putParts(bucket: R2Bucket, key: string, body: ReadableStream<Uint8Array>, partSize: number, check: (part: Uint8Array) => Promise<void>) {
   const reader = partReader(body, partSize);
   const parts: R2UploadedPart[] = [];
   let upload: R2MultipartUpload | undefined;

@@ -17,7 +17,7 @@ type WebhookResult = "delivered" | "retry" | "settled";
 export async function deliverWebhook(env: Env, taskId: string, attempt: number): Promise<WebhookResult> {
   const stub = env.TASKS.getByName(taskId);
   const task = await stub.read();
-  if (!task || !task.webhook.url || task.webhook.done || !isFinal(task.state)) return "settled";
+  if (!task?.webhook.url || task.webhook.done || !isFinal(task.state)) return "settled";
   const lastAttempt = attempt >= WEBHOOK_RETRY_MS.length;
   const cfg = config(env);
   if (!cfg.webhookSecret) {

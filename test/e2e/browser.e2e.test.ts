@@ -5,15 +5,21 @@
 import { existsSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { chromium, type Browser } from "playwright-core";
+import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SAMPLE_VIDEO } from "../../simulator/assets/sample-info.ts";
-import { startE2E, type E2E, type Json } from "./stack.ts";
+import { type E2E, type Json, startE2E } from "./stack.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_ARGS = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
 ];
 
 let e2e: E2E;
@@ -94,7 +100,15 @@ async function play(url: string): Promise<{ duration: number; currentTime: numbe
       () =>
         new Promise<{ duration: number; currentTime: number; width: number; height: number }>((resolve, reject) => {
           // Runs in the page; the Node-typed test has no DOM types, so the element gets a minimal shape.
-          type Video = EventTarget & { error: { code: number; message: string } | null; readyState: number; currentTime: number; duration: number; videoWidth: number; videoHeight: number; play(): Promise<void> };
+          type Video = EventTarget & {
+            error: { code: number; message: string } | null;
+            readyState: number;
+            currentTime: number;
+            duration: number;
+            videoWidth: number;
+            videoHeight: number;
+            play(): Promise<void>;
+          };
           const video = (globalThis as unknown as { document: { getElementById(id: string): Video } }).document.getElementById("v");
           const fail = () => reject(new Error(`video error ${video.error?.code}: ${video.error?.message}`));
           const timer = setTimeout(() => reject(new Error(`no playback progress (readyState ${video.readyState}, currentTime ${video.currentTime})`)), 30_000);

@@ -13,7 +13,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SAMPLE_VIDEO } from "../../simulator/assets/sample-info.ts";
 import { until } from "../support/until.ts";
-import { SAMPLE_BYTES, startE2E, type E2E, type Json } from "./stack.ts";
+import { type E2E, type Json, SAMPLE_BYTES, startE2E } from "./stack.ts";
 
 const PORTS = { port: 18853, simPort: 18854 };
 
@@ -37,7 +37,6 @@ function drain(): void {
 }
 
 const kling = async () => (await e2e.sim<{ kling: KlingStats }>("/__sim/stats")).kling;
-
 
 async function gatewayAnswers(): Promise<boolean> {
   try {

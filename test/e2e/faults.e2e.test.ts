@@ -14,7 +14,7 @@
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SAMPLE_VIDEO } from "../../simulator/assets/sample-info.ts";
-import { SAMPLE_BYTES, startE2E, type E2E, type Json } from "./stack.ts";
+import { type E2E, type Json, SAMPLE_BYTES, startE2E } from "./stack.ts";
 
 const PORTS = { port: 18851, simPort: 18852 };
 /** gatewayVars' URL_SIGNING_SECRET: the key of the callback URL tokens. */
@@ -95,7 +95,10 @@ const callbackToken = (taskId: string) => createHmac("sha256", URL_SIGNING_SECRE
 const MATRIX: Row[] = [
   // ---- busy vendors: the task waits durably and is submitted when the vendor has room -------------------------------
   {
-    vendor: "kling", fault: "429 (code 1303, busy) on create, once", final: "succeeded", creates: [2, 1],
+    vendor: "kling",
+    fault: "429 (code 1303, busy) on create, once",
+    final: "succeeded",
+    creates: [2, 1],
     setup: (c) => c.faults({ vendor: "kling", op: "create", status: 429, times: 1 }),
   },
   { vendor: "vidu", fault: "busy on create ([sim:busy]: 429 QuotaExceeded), once", prompt: "[sim:busy]", final: "succeeded", creates: [2, 1] },
@@ -103,54 +106,89 @@ const MATRIX: Row[] = [
 
   // ---- transient vendor errors: retried with backoff -------------------------------------------------------------------
   {
-    vendor: "kling", fault: "500 on create, twice", final: "succeeded", creates: [3, 1],
+    vendor: "kling",
+    fault: "500 on create, twice",
+    final: "succeeded",
+    creates: [3, 1],
     setup: (c) => c.faults({ vendor: "kling", op: "create", status: 500, times: 2 }),
   },
   {
-    vendor: "vidu", fault: "503 on create, once", final: "succeeded", creates: [2, 1],
+    vendor: "vidu",
+    fault: "503 on create, once",
+    final: "succeeded",
+    creates: [2, 1],
     setup: (c) => c.faults({ vendor: "vidu", op: "create", status: 503, times: 1 }),
   },
   {
-    vendor: "jimeng", fault: "500 (50500) on create, once", final: "succeeded", creates: [2, 1],
+    vendor: "jimeng",
+    fault: "500 (50500) on create, once",
+    final: "succeeded",
+    creates: [2, 1],
     setup: (c) => c.faults({ vendor: "jimeng", op: "create", status: 500, times: 1 }),
   },
   {
-    vendor: "kling", fault: "503 on query, 3 times in a row", final: "succeeded", creates: [1, 1],
+    vendor: "kling",
+    fault: "503 on query, 3 times in a row",
+    final: "succeeded",
+    creates: [1, 1],
     setup: (c) => c.faults({ vendor: "kling", op: "query", status: 503, times: 3 }),
     check: async (c) => expect(await c.e2e.sim("/__sim/faults")).toEqual({ faults: [] }), // all three were met
   },
   {
-    vendor: "jimeng", fault: "500 (50500) on query, 3 times in a row", final: "succeeded", creates: [1, 1],
+    vendor: "jimeng",
+    fault: "500 (50500) on query, 3 times in a row",
+    final: "succeeded",
+    creates: [1, 1],
     setup: (c) => c.faults({ vendor: "jimeng", op: "query", status: 500, times: 3 }),
     check: async (c) => expect(await c.e2e.sim("/__sim/faults")).toEqual({ faults: [] }),
   },
   {
-    vendor: "kling", fault: "500 on every query (6 in a row: the gateway's MAX_POLL_ERRORS)", final: "failed", code: "upstream_error", creates: [1, 1],
+    vendor: "kling",
+    fault: "500 on every query (6 in a row: the gateway's MAX_POLL_ERRORS)",
+    final: "failed",
+    code: "upstream_error",
+    creates: [1, 1],
     setup: (c) => c.faults({ vendor: "kling", op: "query", status: 500, times: 6 }),
     check: (_c, task) => expect(task.error.message).toMatch(/kept failing to report the task/),
   },
 
   // ---- malformed vendor answers ------------------------------------------------------------------------------------------
   {
-    vendor: "kling", fault: "malformed JSON (HTTP 200) on create", final: "succeeded", creates: [2, 1],
+    vendor: "kling",
+    fault: "malformed JSON (HTTP 200) on create",
+    final: "succeeded",
+    creates: [2, 1],
     setup: (c) => c.faults({ vendor: "kling", op: "create", status: 200, raw: '{"code":0,"message":"SUCCEED","data":{"task_id":' }),
   },
   {
-    vendor: "vidu", fault: "an HTML error page (HTTP 502) on create", final: "succeeded", creates: [2, 1],
+    vendor: "vidu",
+    fault: "an HTML error page (HTTP 502) on create",
+    final: "succeeded",
+    creates: [2, 1],
     setup: (c) => c.faults({ vendor: "vidu", op: "create", status: 502, raw: "<html><body><h1>502 Bad Gateway</h1></body></html>" }),
   },
   {
-    vendor: "kling", fault: "malformed JSON on query, twice", final: "succeeded", creates: [1, 1],
+    vendor: "kling",
+    fault: "malformed JSON on query, twice",
+    final: "succeeded",
+    creates: [1, 1],
     setup: (c) => c.faults({ vendor: "kling", op: "query", status: 200, raw: '{"code":0,"data":{"task_status":"succ', times: 2 }),
   },
   {
-    vendor: "kling", fault: "JSON of the wrong shape on query (no envelope), twice", final: "succeeded", creates: [1, 1],
+    vendor: "kling",
+    fault: "JSON of the wrong shape on query (no envelope), twice",
+    final: "succeeded",
+    creates: [1, 1],
     setup: (c) => c.faults({ vendor: "kling", op: "query", status: 200, body: { ok: true, status: "done", video: "https://example.com/x.mp4" }, times: 2 }),
   },
 
   // ---- a status the gateway has never seen: never success ------------------------------------------------------------------
   {
-    vendor: "kling", fault: 'an unknown task_status ("completed", with a video URL) for 5 polls', prompt: "[sim:never]", final: "succeeded", creates: [1, 1],
+    vendor: "kling",
+    fault: 'an unknown task_status ("completed", with a video URL) for 5 polls',
+    prompt: "[sim:never]",
+    final: "succeeded",
+    creates: [1, 1],
     during: async (c) => {
       const simTask = await c.simTask();
       const url = `${c.e2e.stack.simUrl}/files/kling/${simTask.id}.mp4`;
@@ -167,7 +205,11 @@ const MATRIX: Row[] = [
 
   // ---- video download faults --------------------------------------------------------------------------------------------------
   {
-    vendor: "kling", fault: "the video URL has expired (403) when the gateway downloads it", prompt: "[sim:never]", final: "succeeded", creates: [1, 1],
+    vendor: "kling",
+    fault: "the video URL has expired (403) when the gateway downloads it",
+    prompt: "[sim:never]",
+    final: "succeeded",
+    creates: [1, 1],
     setup: (c) => c.e2e.sim("/__sim/config", { method: "PUT", json: { urlTtlMs: 60_000 } }).then(() => undefined), // URLs are signed
     during: async (c) => {
       const simTask = await c.simTask();
@@ -180,14 +222,28 @@ const MATRIX: Row[] = [
     check: (_c, _task, stats) => expect(stats.kling.download).toBe(2),
   },
   {
-    vendor: "kling", fault: "an HTML page instead of an MP4", prompt: "[sim:html]", final: "failed", code: "invalid_video", creates: [1, 1],
+    vendor: "kling",
+    fault: "an HTML page instead of an MP4",
+    prompt: "[sim:html]",
+    final: "failed",
+    code: "invalid_video",
+    creates: [1, 1],
     check: (_c, task) => expect(task.error.message).toMatch(/not a usable MP4/),
   },
   {
-    vendor: "vidu", fault: "an HTML page instead of an MP4", prompt: "[sim:html]", final: "failed", code: "invalid_video", creates: [1, 1],
+    vendor: "vidu",
+    fault: "an HTML page instead of an MP4",
+    prompt: "[sim:html]",
+    final: "failed",
+    code: "invalid_video",
+    creates: [1, 1],
   },
   {
-    vendor: "kling", fault: "a truncated download (connection dropped at half), then a good one", prompt: "[sim:truncated]", final: "succeeded", creates: [1, 1],
+    vendor: "kling",
+    fault: "a truncated download (connection dropped at half), then a good one",
+    prompt: "[sim:truncated]",
+    final: "succeeded",
+    creates: [1, 1],
     during: async (c) => {
       await c.until("the truncated download", async () => (await c.stats()).kling.download >= 1, 20_000);
       // The half file is not a video: still processing, no content.
@@ -199,7 +255,10 @@ const MATRIX: Row[] = [
     check: (_c, _task, stats) => expect(stats.kling.download).toBe(2), // retried once (the step's 5 s backoff)
   },
   {
-    vendor: "jimeng", fault: "a download that fails with 500 from the CDN, twice", final: "succeeded", creates: [1, 1],
+    vendor: "jimeng",
+    fault: "a download that fails with 500 from the CDN, twice",
+    final: "succeeded",
+    creates: [1, 1],
     setup: (c) => c.faults({ vendor: "jimeng", op: "download", status: 500, times: 2 }),
     check: (_c, _task, stats) => expect(stats.jimeng.download).toBe(3),
     timeoutMs: 60_000,
@@ -207,7 +266,11 @@ const MATRIX: Row[] = [
 
   // ---- vendor callbacks that are not what they seem ------------------------------------------------------------------------
   {
-    vendor: "kling", fault: "callbacks for unknown tasks, with a wrong token, for another vendor", prompt: "[sim:never]", final: "succeeded", creates: [1, 1],
+    vendor: "kling",
+    fault: "callbacks for unknown tasks, with a wrong token, for another vendor",
+    prompt: "[sim:never]",
+    final: "succeeded",
+    creates: [1, 1],
     during: async (c) => {
       const simTask = await c.simTask();
       const body = klingTaskBody(simTask.id, "succeed", `${c.e2e.stack.simUrl}/files/kling/${simTask.id}.mp4`);
@@ -232,8 +295,11 @@ const MATRIX: Row[] = [
     },
   },
   {
-    vendor: "kling", fault: "duplicate and out-of-order callbacks (succeed/failed before the vendor is done, replays after)", prompt: "[sim:never]",
-    final: "succeeded", creates: [1, 1],
+    vendor: "kling",
+    fault: "duplicate and out-of-order callbacks (succeed/failed before the vendor is done, replays after)",
+    prompt: "[sim:never]",
+    final: "succeeded",
+    creates: [1, 1],
     during: async (c) => {
       const simTask = await c.simTask();
       const url = `${c.e2e.stack.simUrl}/files/kling/${simTask.id}.mp4`;
@@ -264,46 +330,101 @@ const MATRIX: Row[] = [
 
   // ---- the vendors' refusals: terminal, with the vendor's reason --------------------------------------------------------------
   {
-    vendor: "kling", fault: "content refusal on create (1301)", prompt: "[sim:refuse]", final: "failed", code: "content_policy_violation", creates: [1, 0],
+    vendor: "kling",
+    fault: "content refusal on create (1301)",
+    prompt: "[sim:refuse]",
+    final: "failed",
+    code: "content_policy_violation",
+    creates: [1, 0],
     post: { status: 400, code: "content_policy_violation", type: "invalid_request_error" },
   },
   {
-    vendor: "vidu", fault: "content refusal on create (AuditSubmitIllegal)", prompt: "[sim:refuse]", final: "failed", code: "content_policy_violation", creates: [1, 0],
+    vendor: "vidu",
+    fault: "content refusal on create (AuditSubmitIllegal)",
+    prompt: "[sim:refuse]",
+    final: "failed",
+    code: "content_policy_violation",
+    creates: [1, 0],
     post: { status: 400, code: "content_policy_violation", type: "invalid_request_error" },
   },
   {
-    vendor: "jimeng", fault: "content refusal on create (50412)", prompt: "[sim:refuse]", final: "failed", code: "content_policy_violation", creates: [1, 0],
+    vendor: "jimeng",
+    fault: "content refusal on create (50412)",
+    prompt: "[sim:refuse]",
+    final: "failed",
+    code: "content_policy_violation",
+    creates: [1, 0],
     post: { status: 400, code: "content_policy_violation", type: "invalid_request_error" },
   },
   {
-    vendor: "kling", fault: "bad parameter on create (1201)", final: "failed", code: "vendor_rejected_request", creates: [1, 0],
+    vendor: "kling",
+    fault: "bad parameter on create (1201)",
+    final: "failed",
+    code: "vendor_rejected_request",
+    creates: [1, 0],
     setup: (c) => c.faults({ vendor: "kling", op: "create", status: 400, body: { code: 1201, message: "model_name is invalid", request_id: "r" } }),
     post: { status: 400, code: "vendor_rejected_request", type: "invalid_request_error" },
   },
   {
-    vendor: "vidu", fault: "bad parameter on create (FieldInvalid)", final: "failed", code: "vendor_rejected_request", creates: [1, 0],
+    vendor: "vidu",
+    fault: "bad parameter on create (FieldInvalid)",
+    final: "failed",
+    code: "vendor_rejected_request",
+    creates: [1, 0],
     setup: (c) => c.faults({ vendor: "vidu", op: "create", status: 400, body: { code: 400, reason: "FieldInvalid", message: "resolution is invalid" } }),
     post: { status: 400, code: "vendor_rejected_request", type: "invalid_request_error" },
   },
   {
-    vendor: "kling", fault: "insufficient credit on create (1102)", final: "failed", code: "upstream_insufficient_credit", creates: [1, 0],
+    vendor: "kling",
+    fault: "insufficient credit on create (1102)",
+    final: "failed",
+    code: "upstream_insufficient_credit",
+    creates: [1, 0],
     setup: (c) => c.faults({ vendor: "kling", op: "create", status: 429, body: { code: 1102, message: "Account balance not enough", request_id: "r" } }),
     post: { status: 503, code: "upstream_insufficient_credit", type: "upstream_error" },
   },
   {
-    vendor: "vidu", fault: "insufficient credit on create (CreditInsufficient)", final: "failed", code: "upstream_insufficient_credit", creates: [1, 0],
+    vendor: "vidu",
+    fault: "insufficient credit on create (CreditInsufficient)",
+    final: "failed",
+    code: "upstream_insufficient_credit",
+    creates: [1, 0],
     setup: (c) => c.faults({ vendor: "vidu", op: "create", status: 400, body: { code: 400, reason: "CreditInsufficient", message: "credit insufficient" } }),
     post: { status: 503, code: "upstream_insufficient_credit", type: "upstream_error" },
   },
   {
-    vendor: "jimeng", fault: "the gateway's credentials refused (50400)", final: "failed", code: "upstream_auth_failed", creates: [1, 0],
-    setup: (c) => c.faults({ vendor: "jimeng", op: "create", status: 401, body: { code: 50400, message: "Access Denied", data: null, request_id: "r", status: 50400, time_elapsed: "1ms" } }),
+    vendor: "jimeng",
+    fault: "the gateway's credentials refused (50400)",
+    final: "failed",
+    code: "upstream_auth_failed",
+    creates: [1, 0],
+    setup: (c) =>
+      c.faults({
+        vendor: "jimeng",
+        op: "create",
+        status: 401,
+        body: { code: 50400, message: "Access Denied", data: null, request_id: "r", status: 50400, time_elapsed: "1ms" },
+      }),
     post: { status: 502, code: "upstream_auth_failed", type: "upstream_error" },
   },
   // Failures during generation (after acceptance).
   { vendor: "kling", fault: "the vendor fails the task ([sim:fail])", prompt: "[sim:fail]", final: "failed", code: "generation_failed", creates: [1, 1] },
-  { vendor: "vidu", fault: "the vendor fails the task on moderation ([sim:fail]: CreationPolicyViolation)", prompt: "[sim:fail]", final: "failed", code: "content_policy_violation", creates: [1, 1] },
-  { vendor: "jimeng", fault: "the vendor fails the task on output moderation ([sim:fail]: 50516)", prompt: "[sim:fail]", final: "failed", code: "content_policy_violation", creates: [1, 1] },
+  {
+    vendor: "vidu",
+    fault: "the vendor fails the task on moderation ([sim:fail]: CreationPolicyViolation)",
+    prompt: "[sim:fail]",
+    final: "failed",
+    code: "content_policy_violation",
+    creates: [1, 1],
+  },
+  {
+    vendor: "jimeng",
+    fault: "the vendor fails the task on output moderation ([sim:fail]: 50516)",
+    prompt: "[sim:fail]",
+    final: "failed",
+    code: "content_policy_violation",
+    creates: [1, 1],
+  },
 ];
 
 /** Faults not in the matrix, and why (listed as skipped tests). */
@@ -321,7 +442,7 @@ let output = "";
 function drain(stack: E2E["stack"]): void {
   for (const stream of [stack.gateway.stdout, stack.gateway.stderr, stack.simulator.stdout, stack.simulator.stderr]) {
     stream?.on("data", (chunk: Buffer) => {
-      output = (output + `[${new Date().toISOString()}] ${chunk.toString()}`).slice(-20_000);
+      output = `${output}[${new Date().toISOString()}] ${chunk.toString()}`.slice(-20_000);
     });
   }
 }
@@ -426,12 +547,14 @@ describe("fault matrix (wrangler dev + simulator)", () => {
       await e2e.sim("/__sim/reset", { method: "POST" });
       const vendors: Vendor[] = ["kling", "vidu", "jimeng"];
       await e2e.sim("/__sim/faults", { method: "POST", json: vendors.map((vendor) => ({ vendor, op: "create", delayMs: 30_500 })) });
-      await Promise.all(vendors.map(async (vendor) => {
-        const created = await e2e.api("/v1/video/generations", { method: "POST", json: { model: MODEL[vendor], prompt: `a slow create on ${vendor}` } });
-        expect([created.status, created.body.status]).toEqual([200, "processing"]); // after the POST's 5 s wait
-        ids[vendor] = created.body.task_id;
-        finals[vendor] = await e2e.waitForStatus(created.body.task_id, 75_000);
-      }));
+      await Promise.all(
+        vendors.map(async (vendor) => {
+          const created = await e2e.api("/v1/video/generations", { method: "POST", json: { model: MODEL[vendor], prompt: `a slow create on ${vendor}` } });
+          expect([created.status, created.body.status]).toEqual([200, "processing"]); // after the POST's 5 s wait
+          ids[vendor] = created.body.task_id;
+          finals[vendor] = await e2e.waitForStatus(created.body.task_id, 75_000);
+        }),
+      );
       stats = await e2e.sim<Stats>("/__sim/stats");
       if (Object.values(finals).some((t) => t.status === "processing")) {
         console.log("still processing:", JSON.stringify({ ids, stats, tasks: await e2e.sim("/__sim/tasks"), faults: await e2e.sim("/__sim/faults") }), output);
@@ -474,13 +597,17 @@ describe("TASK_DEADLINE (a stack with TASK_DEADLINE=6s)", () => {
     return task;
   };
 
-  it.each(["kling", "vidu", "jimeng"] as const)("%s: a task the vendor never finishes ([sim:never]) → failed upstream_timeout", async (vendor) => {
-    const created = await e2e.api("/v1/video/generations", { method: "POST", json: { model: MODEL[vendor], prompt: "[sim:never] forever" } });
-    expect(created.status).toBe(200);
-    await expectTimedOut(created.body.task_id);
-    const stats = await e2e.sim<Stats>("/__sim/stats");
-    expect([stats[vendor].create, stats[vendor].accepted, stats[vendor].download]).toEqual([1, 1, 0]);
-  }, 40_000);
+  it.each(["kling", "vidu", "jimeng"] as const)(
+    "%s: a task the vendor never finishes ([sim:never]) → failed upstream_timeout",
+    async (vendor) => {
+      const created = await e2e.api("/v1/video/generations", { method: "POST", json: { model: MODEL[vendor], prompt: "[sim:never] forever" } });
+      expect(created.status).toBe(200);
+      await expectTimedOut(created.body.task_id);
+      const stats = await e2e.sim<Stats>("/__sim/stats");
+      expect([stats[vendor].create, stats[vendor].accepted, stats[vendor].download]).toEqual([1, 1, 0]);
+    },
+    40_000,
+  );
 
   it('kling: a vendor that answers only an unknown status ("completed", with a URL) until the deadline → failed upstream_timeout, never success', async () => {
     const created = await e2e.api("/v1/video/generations", { method: "POST", json: { model: "kling-v1", prompt: "[sim:never] unknown status" } });
@@ -488,7 +615,10 @@ describe("TASK_DEADLINE (a stack with TASK_DEADLINE=6s)", () => {
     const { tasks } = await e2e.sim<{ tasks: Json[] }>("/__sim/tasks");
     const simId = tasks.find((t) => t.externalId === id)!.id as string;
     const url = `${e2e.stack.simUrl}/files/kling/${simId}.mp4`;
-    await e2e.sim("/__sim/faults", { method: "POST", json: { vendor: "kling", op: "query", times: 1000, body: klingEnvelope(klingTaskBody(simId, "completed", url)) } });
+    await e2e.sim("/__sim/faults", {
+      method: "POST",
+      json: { vendor: "kling", op: "query", times: 1000, body: klingEnvelope(klingTaskBody(simId, "completed", url)) },
+    });
     const task = await expectTimedOut(id);
     expect(task.error.message).toMatch(/last vendor status: completed/);
     const stats = await e2e.sim<Stats>("/__sim/stats");

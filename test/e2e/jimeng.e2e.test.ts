@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SAMPLE_VIDEO } from "../../simulator/assets/sample-info.ts";
-import { expectSampleVideoAt, startE2E, type E2E, type Json } from "./stack.ts";
 import { JIMENG_EXAMPLE } from "../support/examples.ts";
+import { type E2E, expectSampleVideoAt, type Json, startE2E } from "./stack.ts";
 
 let e2e: E2E;
 

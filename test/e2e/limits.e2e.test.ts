@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startE2E, type E2E } from "./stack.ts";
+import { type E2E, startE2E } from "./stack.ts";
 
 let e2e: E2E;
 

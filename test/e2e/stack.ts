@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "vitest";
-import { LOCAL_API_KEY, startStack, type Stack, type StackOptions } from "../../scripts/local-stack.ts";
+import { LOCAL_API_KEY, type Stack, type StackOptions, startStack } from "../../scripts/local-stack.ts";
 
 export type Json = Record<string, any>;
 

@@ -2,9 +2,9 @@ import { createHmac, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SAMPLE_VIDEO } from "../../simulator/assets/sample-info.ts";
 import { SIM_CREDENTIALS } from "../../simulator/credentials.ts";
-import { expectSampleVideoAt, startE2E, type E2E, type Json } from "./stack.ts";
 import { VIDU_EXAMPLE } from "../support/examples.ts";
 import { until } from "../support/until.ts";
+import { type E2E, expectSampleVideoAt, type Json, startE2E } from "./stack.ts";
 
 const PORT = 18811;
 const SIM_PORT = 18812;
@@ -20,7 +20,9 @@ function signingString(method: string, url: string, date: string, nonce: string)
 function signedHeaders(url: string, opts: { secret?: string; date?: Date; nonce?: string } = {}): Record<string, string> {
   const date = (opts.date ?? new Date()).toUTCString();
   const nonce = opts.nonce ?? randomUUID();
-  const signature = createHmac("sha256", opts.secret ?? SIM_CREDENTIALS.VIDU_API_KEY).update(signingString("POST", url, date, nonce)).digest("base64");
+  const signature = createHmac("sha256", opts.secret ?? SIM_CREDENTIALS.VIDU_API_KEY)
+    .update(signingString("POST", url, date, nonce))
+    .digest("base64");
   return {
     "content-type": "application/json",
     Date: date,
@@ -115,8 +117,7 @@ describe("Vidu through wrangler dev and the simulator", () => {
         payload: "",
         creations: [{ id: "1", url: `${e2e.stack.simUrl}/files/vidu/${simTask.id}.mp4`, cover_url: `${e2e.stack.simUrl}/files/vidu/${simTask.id}.jpg` }],
       });
-    const send = (target: string, headers: Record<string, string>, body = callbackBody()) =>
-      e2e.api(target, { method: "POST", headers, body, key: null });
+    const send = (target: string, headers: Record<string, string>, body = callbackBody()) => e2e.api(target, { method: "POST", headers, body, key: null });
 
     /** 401 in the flat error format, and nothing changed: no poll was woken, the task is exactly as it was. */
     function expectRejected(answer: Awaited<ReturnType<E2E["api"]>>, why: RegExp) {

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gatewayVars, LOCAL_API_KEY } from "../../scripts/local-stack.ts";
-import { startE2E, type E2E, type Json } from "./stack.ts";
+import { type E2E, type Json, startE2E } from "./stack.ts";
 
 const PORTS = { port: 18861, simPort: 18862 };
 const WEBHOOK_SECRET = gatewayVars({ ...PORTS, persistTo: "", apiKeys: { local: LOCAL_API_KEY } }).WEBHOOK_SECRET!;
@@ -31,7 +31,13 @@ class Receiver {
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => {
-        this.deliveries.push({ at: Date.now(), method: req.method ?? "", path: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
+        this.deliveries.push({
+          at: Date.now(),
+          method: req.method ?? "",
+          path: req.url ?? "",
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString("utf8"),
+        });
         const reply = this.replies.get(req.url ?? "")?.shift() ?? { status: 200 };
         res.writeHead(reply.status, { "content-type": "text/plain", ...reply.headers });
         res.end(reply.status < 300 ? "ok" : "not now");
@@ -173,7 +179,7 @@ describe("the user's webhook (metadata.callback_url)", () => {
     const payload = verifier().verify(second!.body, headersOf(second!)) as Json;
     expect(verifier().verify(first!.body, headersOf(first!))).toEqual(payload);
     // … and refuses it under another secret or with a changed body.
-    expect(() => new Webhook("whsec_" + Buffer.from("another-secret-another-secret").toString("base64")).verify(second!.body, headersOf(second!))).toThrow();
+    expect(() => new Webhook(`whsec_${Buffer.from("another-secret-another-secret").toString("base64")}`).verify(second!.body, headersOf(second!))).toThrow();
     expect(() => verifier().verify(second!.body.replace("succeeded", "failed"), headersOf(second!))).toThrow();
 
     // The payload is the task object exactly as GET returns it.
@@ -247,7 +253,10 @@ describe("the user's webhook (metadata.callback_url)", () => {
     ["a relative path", "/hook"],
   ])("refuses %s with 400 param metadata.callback_url, creating nothing", async (_what, callbackUrl) => {
     const before = (await e2e.sim<Json>("/__sim/stats")).kling.create as number;
-    const answer = await e2e.api("/v1/video/generations", { method: "POST", json: { model: "kling-v1", prompt: "a kite", metadata: { callback_url: callbackUrl } } });
+    const answer = await e2e.api("/v1/video/generations", {
+      method: "POST",
+      json: { model: "kling-v1", prompt: "a kite", metadata: { callback_url: callbackUrl } },
+    });
     expect(answer.status).toBe(400);
     expect(answer.body).toMatchObject({ type: "invalid_request_error", param: "metadata.callback_url" });
     expect(Object.keys(answer.body).sort()).toEqual(["code", "message", "param", "type"]);

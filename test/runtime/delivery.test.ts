@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { parseRange } from "../../src/storage/delivery.ts";
 import { config } from "../../src/config.ts";
 import type { Env } from "../../src/env.ts";
+import { parseRange } from "../../src/storage/delivery.ts";
 import { videoExpiresAt } from "../../src/tasks/retention.ts";
 import type { TaskRecord } from "../../src/tasks/task-record.ts";
 import { api, apiJson, waitForTask } from "./helpers.ts";

@@ -1,10 +1,10 @@
-import { env } from "cloudflare:workers";
 import { introspectWorkflow } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, apiJson, waitForTask } from "./helpers.ts";
 import sampleUri from "../../simulator/assets/sample.mp4?inline";
 import { SAMPLE_VIDEO } from "../../simulator/assets/sample-info.ts";
 import { KLING_EXAMPLE } from "../support/examples.ts";
+import { api, apiJson, waitForTask } from "./helpers.ts";
 
 const SIM = env.KLING_BASE_URL!;
 

@@ -64,7 +64,10 @@ describe("Idempotency-Key", () => {
     const first = await post({ model: "kling-v1", prompt: "a green kite" }, key);
     expect(first.status).toBe(200);
     const before = await taskIds("alpha");
-    for (const other of [{ model: "kling-v1", prompt: "a blue kite" }, { model: "kling-v1", prompt: "a green kite", duration: 10 }]) {
+    for (const other of [
+      { model: "kling-v1", prompt: "a blue kite" },
+      { model: "kling-v1", prompt: "a green kite", duration: 10 },
+    ]) {
       const reused = await post(other, key);
       expect(reused.status).toBe(422);
       expect(Object.keys(reused.body).sort()).toEqual(["code", "message", "param", "type"]);

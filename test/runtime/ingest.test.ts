@@ -1,12 +1,12 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { Env } from "../../src/env.ts";
-import { SAMPLE_VIDEO } from "../../simulator/assets/sample-info.ts";
-import { IngestError, ingestVideo, storedVideo } from "../../src/storage/ingest.ts";
-import { R2_LAYOUT } from "../../src/storage/layout.ts";
+import moovAtEndUri from "../../simulator/assets/moov-at-end.mp4?inline";
 // Workers tests cannot read the filesystem: Vite inlines the fixtures as base64 data URIs.
 import sampleUri from "../../simulator/assets/sample.mp4?inline";
-import moovAtEndUri from "../../simulator/assets/moov-at-end.mp4?inline";
+import { SAMPLE_VIDEO } from "../../simulator/assets/sample-info.ts";
+import type { Env } from "../../src/env.ts";
+import { IngestError, ingestVideo, storedVideo } from "../../src/storage/ingest.ts";
+import { R2_LAYOUT } from "../../src/storage/layout.ts";
 
 const videos = (env as Env).VIDEOS;
 const bytesOf = (dataUri: string) => Uint8Array.fromBase64(dataUri.slice(dataUri.indexOf(",") + 1));
@@ -77,7 +77,10 @@ function recordingParts(bucket: R2Bucket): { bucket: R2Bucket; parts: number[] }
               get: (upload, p) =>
                 p !== "uploadPart"
                   ? bound(upload, p)
-                  : (n: number, body: Uint8Array) => (parts.push(body.byteLength), upload.uploadPart(n, body)),
+                  : (n: number, body: Uint8Array) => {
+                      parts.push(body.byteLength);
+                      return upload.uploadPart(n, body);
+                    },
             }),
   });
   return { bucket: proxy, parts };

@@ -32,9 +32,21 @@ const URL_ = "https://visual.volcengineapi.com/?Action=CVSync2AsyncSubmitTask&Ve
 const BODY = '{"req_key":"jimeng_t2v_v30","prompt":"a cat","seed":-1,"frames":121,"aspect_ratio":"16:9"}';
 const BODY_HASH = "c8b20c30685dd6838d0d70e6351fdae202131c02c7e7220f48f595b1fb33841a";
 const VARIANTS = {
-  A: ["x-content-sha256;x-date", "edb77cbc08cc2a33b7a8da8513c7dadb0eae30cbefeacd2dff2ef8925b60b22c", "90194874b3509186a52fb8af8498e3c63f132050abc04b8837a802586b519499"],
-  B: ["host;x-content-sha256;x-date", "161f855955963b201a5b828aa432a9d95c750521411c6acf49a48446fe4356f0", "4d1de09ba860d5d92125b0bd89e8c0a811856713ca13f3254f5621078d500567"],
-  C: ["content-type;host;x-content-sha256;x-date", "1b9b7f07dd6ff2abf023cec040511d5c436666b9f69b7f4dec01ef0e13b9c9e5", "50e553d7ba233ac4b852411cb4d38e56ebcbb3d90c7aa84275e39d26c599917d"],
+  A: [
+    "x-content-sha256;x-date",
+    "edb77cbc08cc2a33b7a8da8513c7dadb0eae30cbefeacd2dff2ef8925b60b22c",
+    "90194874b3509186a52fb8af8498e3c63f132050abc04b8837a802586b519499",
+  ],
+  B: [
+    "host;x-content-sha256;x-date",
+    "161f855955963b201a5b828aa432a9d95c750521411c6acf49a48446fe4356f0",
+    "4d1de09ba860d5d92125b0bd89e8c0a811856713ca13f3254f5621078d500567",
+  ],
+  C: [
+    "content-type;host;x-content-sha256;x-date",
+    "1b9b7f07dd6ff2abf023cec040511d5c436666b9f69b7f4dec01ef0e13b9c9e5",
+    "50e553d7ba233ac4b852411cb4d38e56ebcbb3d90c7aa84275e39d26c599917d",
+  ],
 } as const;
 
 /**
@@ -51,7 +63,9 @@ async function verifyAsServer(req: { method: string; url: string; headers: Recor
   const url = new URL(req.url);
   const h: Record<string, string> = { host: url.host };
   for (const [k, val] of Object.entries(req.headers)) h[k.toLowerCase()] = val;
-  const auth = /^HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/cn-north-1\/cv\/request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/.exec(h.authorization ?? "");
+  const auth = /^HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/cn-north-1\/cv\/request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/.exec(
+    h.authorization ?? "",
+  );
   if (!auth) return "malformed authorization";
   const [, , shortDate, signedList, signature] = auth as unknown as [string, string, string, string, string];
   const xDate = h["x-date"] ?? "";
@@ -60,12 +74,17 @@ async function verifyAsServer(req: { method: string; url: string; headers: Recor
   if (h["x-content-sha256"] !== bodyHash) return "body hash mismatch";
   const signed = signedList.split(";");
   if (!signed.includes("x-date") || signed.some((n) => h[n] === undefined)) return "bad signed headers";
-  const pct = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
+  const pct = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   const query = url.search
     .slice(1)
     .split("&")
     .filter(Boolean)
-    .map((pair) => pair.split("=").map((p) => pct(decodeURIComponent(p))).join("="))
+    .map((pair) =>
+      pair
+        .split("=")
+        .map((p) => pct(decodeURIComponent(p)))
+        .join("="),
+    )
     .sort()
     .join("&");
   const canonical = `${req.method}\n${url.pathname}\n${query}\n${signed.map((n) => `${n}:${h[n]!.trim()}\n`).join("")}\n${signedList}\n${bodyHash}`;
@@ -78,7 +97,16 @@ async function verifyAsServer(req: { method: string; url: string; headers: Recor
 describe("Volcengine signature V4", () => {
   it.each(Object.entries(VARIANTS))("reproduces test vector %s (canonical request hash and signature)", async (_, [signed, canonicalHash, signature]) => {
     const headers = { "content-type": "application/json" };
-    const sent = await signVolc({ method: "POST", url: URL_, headers, body: BODY, accessKeyId: AK, secretAccessKey: SK, now: NOW, signedHeaders: signed.split(";") });
+    const sent = await signVolc({
+      method: "POST",
+      url: URL_,
+      headers,
+      body: BODY,
+      accessKeyId: AK,
+      secretAccessKey: SK,
+      now: NOW,
+      signedHeaders: signed.split(";"),
+    });
     expect(sent["x-date"]).toBe("20250115T083000Z");
     expect(sent["x-content-sha256"]).toBe(BODY_HASH);
     expect(await sha256Hex(volcCanonicalRequest("POST", URL_, sent, signed.split(";"), BODY_HASH))).toBe(canonicalHash);
@@ -113,7 +141,9 @@ describe("Volcengine signature V4", () => {
       expect(bodyText).toBe(BODY);
       expect(jimengUrl() + call.path).toBe(URL_);
       const headers = await jimeng.authorize(credentials, call, URL_, bodyText);
-      expect(headers.authorization).toBe(`HMAC-SHA256 Credential=${AK}/20250115/cn-north-1/cv/request, SignedHeaders=${VARIANTS.B[0]}, Signature=${VARIANTS.B[2]}`);
+      expect(headers.authorization).toBe(
+        `HMAC-SHA256 Credential=${AK}/20250115/cn-north-1/cv/request, SignedHeaders=${VARIANTS.B[0]}, Signature=${VARIANTS.B[2]}`,
+      );
     });
 
     it("round-trips submit and poll calls through the independent verifier, and fails any tampering", async () => {
@@ -124,9 +154,9 @@ describe("Volcengine signature V4", () => {
         const request = { method: call.method, url: base + call.path, headers, body: bodyText };
         expect(await verifyAsServer(request, SK)).toBe("ok");
         expect(await verifyAsServer({ ...request, body: bodyText.replace("}", ',"x":1}') }, SK)).toBe("body hash mismatch");
-        expect(await verifyAsServer({ ...request, url: "http://127.0.0.1:18791" + call.path }, SK)).toBe("signature mismatch");
+        expect(await verifyAsServer({ ...request, url: `http://127.0.0.1:18791${call.path}` }, SK)).toBe("signature mismatch");
         expect(await verifyAsServer({ ...request, url: request.url.replace("2022-08-31", "2022-08-30") }, SK)).toBe("signature mismatch");
-        expect(await verifyAsServer(request, SK + "x")).toBe("signature mismatch");
+        expect(await verifyAsServer(request, `${SK}x`)).toBe("signature mismatch");
       }
     });
   });
@@ -140,9 +170,19 @@ describe("Jimeng provider", () => {
   it("lists the explicit req_keys and the friendly names with Jimeng's limits", () => {
     expect(JIMENG_MODELS.map((m) => m.spec.id).sort()).toEqual(
       [
-        "jimeng_t2v_v30", "jimeng_i2v_first_v30", "jimeng_i2v_first_tail_v30", "jimeng_i2v_recamera_v30",
-        "jimeng_t2v_v30_1080p", "jimeng_i2v_first_v30_1080", "jimeng_i2v_first_tail_v30_1080", "jimeng_ti2v_v30_pro",
-        "jimeng_vgfm_t2v_l20", "jimeng_vgfm_i2v_l20", "jimeng_v30", "jimeng_v30_1080p", "jimeng_v30_pro",
+        "jimeng_t2v_v30",
+        "jimeng_i2v_first_v30",
+        "jimeng_i2v_first_tail_v30",
+        "jimeng_i2v_recamera_v30",
+        "jimeng_t2v_v30_1080p",
+        "jimeng_i2v_first_v30_1080",
+        "jimeng_i2v_first_tail_v30_1080",
+        "jimeng_ti2v_v30_pro",
+        "jimeng_vgfm_t2v_l20",
+        "jimeng_vgfm_i2v_l20",
+        "jimeng_v30",
+        "jimeng_v30_1080p",
+        "jimeng_v30_pro",
       ].sort(),
     );
     for (const m of JIMENG_MODELS) expect(m.spec).toMatchObject({ vendor: "jimeng", durations: [5, 10], fps: 24, seed: true, prompt_max: 800 });
@@ -287,7 +327,16 @@ describe("Jimeng answers", () => {
   const business = (code: number, http: number, message = "msg") => ({ status: http, body: { code, data: null, message, request_id: "r", status: code } });
   const gateway = (codeN: number | undefined, code: string, http: number) => ({
     status: http,
-    body: { ResponseMetadata: { RequestId: "r", Action: "CVSync2AsyncGetResult", Version: "2022-08-31", Service: "cv", Region: "cn-north-1", Error: { CodeN: codeN, Code: code, Message: "m" } } },
+    body: {
+      ResponseMetadata: {
+        RequestId: "r",
+        Action: "CVSync2AsyncGetResult",
+        Version: "2022-08-31",
+        Service: "cv",
+        Region: "cn-north-1",
+        Error: { CodeN: codeN, Code: code, Message: "m" },
+      },
+    },
   });
   const pin = (o: Outcome) => [o.kind, o.kind === "failed" ? o.error.code : null, o.kind === "failed" ? o.error.status : null];
 
@@ -312,7 +361,10 @@ describe("Jimeng answers", () => {
   });
 
   it("reads the video URL and keeps the vendor status while pending", () => {
-    expect(interpretJimengPoll(ok({ status: "done", video_url: "https://v/a.mp4", aigc_meta_tagged: true }))).toEqual({ kind: "succeeded", videoUrl: "https://v/a.mp4" });
+    expect(interpretJimengPoll(ok({ status: "done", video_url: "https://v/a.mp4", aigc_meta_tagged: true }))).toEqual({
+      kind: "succeeded",
+      videoUrl: "https://v/a.mp4",
+    });
     expect(interpretJimengPoll(ok({ status: "generating" }))).toEqual({ kind: "pending", vendorStatus: "generating" });
     expect(interpretJimengPoll(ok(null))).toMatchObject({ kind: "transient" });
   });

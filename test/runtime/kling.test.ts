@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { InputError } from "../../src/lib/errors.ts";
 import { signKlingToken } from "../../src/providers/kling/auth.ts";
 import { klingError } from "../../src/providers/kling/errors.ts";
 import { interpretKlingPoll, interpretKlingSubmit, planKling } from "../../src/providers/kling/mapping.ts";
 import { KLING_MODELS } from "../../src/providers/kling/models.ts";
 import type { GenerationInput } from "../../src/providers/types.ts";
-import { InputError } from "../../src/lib/errors.ts";
 
 const ctx = { taskId: "vgt_test", callbackUrl: "https://gw.example/v1/callbacks/kling/vgt_test?token=t" };
 const model = (id: string) => KLING_MODELS.find((m) => m.spec.id === id)!;
@@ -101,7 +101,10 @@ describe("Kling answers", () => {
       kind: "accepted",
       upstreamId: "k1",
     });
-    const done = { code: 0, data: { task_id: "k1", task_status: "succeed", task_result: { videos: [{ id: "v", url: "https://cdn/v.mp4", duration: "5.1" }] } } };
+    const done = {
+      code: 0,
+      data: { task_id: "k1", task_status: "succeed", task_result: { videos: [{ id: "v", url: "https://cdn/v.mp4", duration: "5.1" }] } },
+    };
     expect(interpretKlingPoll({ status: 200, body: done })).toEqual({ kind: "succeeded", videoUrl: "https://cdn/v.mp4" });
     const failed = { code: 0, data: { task_id: "k1", task_status: "failed", task_status_msg: "risk control" } };
     expect(interpretKlingPoll({ status: 200, body: failed })).toMatchObject({ kind: "failed", error: { code: "generation_failed" } });

@@ -18,8 +18,9 @@
 //
 // Every generated request is malformed by construction: a valid base request plus at least one mutation that
 // alone makes it invalid. The expected status follows from the mutations (401 before 415 before 400).
-import { env } from "cloudflare:workers";
+
 import { introspectWorkflow } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { TEST_API_KEYS } from "../support/test-env.ts";
@@ -65,8 +66,23 @@ interface Req {
 }
 
 type Kind =
-  | "auth" | "contentType" | "notJson" | "unknownField" | "model" | "prompt" | "duration" | "fps" | "size" | "image"
-  | "seed" | "n" | "responseFormat" | "metadata" | "callbackUrl" | "user" | "idempotencyKey";
+  | "auth"
+  | "contentType"
+  | "notJson"
+  | "unknownField"
+  | "model"
+  | "prompt"
+  | "duration"
+  | "fps"
+  | "size"
+  | "image"
+  | "seed"
+  | "n"
+  | "responseFormat"
+  | "metadata"
+  | "callbackUrl"
+  | "user"
+  | "idempotencyKey";
 
 interface Mutation {
   kind: Kind;
@@ -80,8 +96,21 @@ const bodyOf = (req: Req): Body => (isRaw(req.body) ? {} : req.body);
 
 /** JSON values of any type but the one a field wants. */
 const notA = {
-  string: fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }), fc.dictionary(fc.string(), fc.integer(), { maxKeys: 2 })),
-  number: fc.oneof(fc.string(), fc.boolean(), fc.constant(null), fc.array(fc.integer(), { maxLength: 3 }), fc.constant({}), fc.constantFrom("5", "10", "1e1", "")),
+  string: fc.oneof(
+    fc.integer(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(fc.string(), { maxLength: 3 }),
+    fc.dictionary(fc.string(), fc.integer(), { maxKeys: 2 }),
+  ),
+  number: fc.oneof(
+    fc.string(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(fc.integer(), { maxLength: 3 }),
+    fc.constant({}),
+    fc.constantFrom("5", "10", "1e1", ""),
+  ),
 };
 
 /** Printable ASCII that is not a base64 character nor whitespace: any string containing one is no base64. */
@@ -93,32 +122,87 @@ function mutations(model: Model, models: Model[]): fc.Arbitrary<Mutation>[] {
   const m = (kind: Kind, arb: fc.Arbitrary<Mutation["apply"]>, param?: Mutation["param"]) => arb.map((apply) => ({ kind, apply, param }));
   return [
     // 401: no key, an unknown key, another scheme, a malformed header.
-    m("auth", fc.oneof(
-      fc.constant(null),
-      fc.constant(""),
-      fc.stringMatching(/^[A-Za-z0-9_-]{0,40}$/).map((k) => `Bearer sk-nope-${k}`),
-      fc.constantFrom("Basic c2stdGVzdC1hbHBoYTo=", `Token ${TEST_API_KEYS.alpha}`, "Bearer", "Bearer  ", `${TEST_API_KEYS.alpha}`, `Bearer ${TEST_API_KEYS.alpha}x`),
-    ).map((value) => (req: Req) => void (req.headers.authorization = value))),
+    m(
+      "auth",
+      fc
+        .oneof(
+          fc.constant(null),
+          fc.constant(""),
+          fc.stringMatching(/^[A-Za-z0-9_-]{0,40}$/).map((k) => `Bearer sk-nope-${k}`),
+          fc.constantFrom(
+            "Basic c2stdGVzdC1hbHBoYTo=",
+            `Token ${TEST_API_KEYS.alpha}`,
+            "Bearer",
+            "Bearer  ",
+            `${TEST_API_KEYS.alpha}`,
+            `Bearer ${TEST_API_KEYS.alpha}x`,
+          ),
+        )
+        .map((value) => (req: Req) => void (req.headers.authorization = value)),
+    ),
     // 415: not JSON by its content type (fetch labels a string body text/plain when the header is absent).
-    m("contentType", fc.constantFrom(null, "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/xml", "text/json", "application/jsonx", "json", "*/*")
-      .map((value) => (req: Req) => void (req.headers["content-type"] = value))),
+    m(
+      "contentType",
+      fc
+        .constantFrom(
+          null,
+          "text/plain",
+          "application/x-www-form-urlencoded",
+          "multipart/form-data; boundary=x",
+          "application/xml",
+          "text/json",
+          "application/jsonx",
+          "json",
+          "*/*",
+        )
+        .map((value) => (req: Req) => void (req.headers["content-type"] = value)),
+    ),
     // 400: the body is not JSON, or JSON that is not an object.
-    m("notJson", fc.oneof(
-      fc.nat({ max: 60 }).map((cut) => (req: Req) => {
-        const text = JSON.stringify(bodyOf(req));
-        req.body = { raw: text.slice(0, Math.min(cut, text.length - 1)) }; // a strict prefix of an object is never JSON
-      }),
-      fc.string({ maxLength: 20 }).map((junk) => (req: Req) => void (req.body = { raw: `{${junk}` })), // unclosed object
-      fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null), fc.string(), fc.array(fc.jsonValue(), { maxLength: 3 }))
-        .map((json) => (req: Req) => void (req.body = { raw: JSON.stringify(json) })),
-      fc.constantFrom("", " ", "{'model':'kling-v1'}", "{\"model\":\"kling-v1\",}", "\u0000", "\ufeff[]", "NaN", "undefined")
-        .map((raw) => (req: Req) => void (req.body = { raw })),
-    ), [null, "model"]), // a JSON array passes valibot's object check and then lacks `model`
+    m(
+      "notJson",
+      fc.oneof(
+        fc.nat({ max: 60 }).map((cut) => (req: Req) => {
+          const text = JSON.stringify(bodyOf(req));
+          req.body = { raw: text.slice(0, Math.min(cut, text.length - 1)) }; // a strict prefix of an object is never JSON
+        }),
+        fc.string({ maxLength: 20 }).map((junk) => (req: Req) => void (req.body = { raw: `{${junk}` })), // unclosed object
+        fc
+          .oneof(
+            fc.integer(),
+            fc.double({ noNaN: true, noDefaultInfinity: true }),
+            fc.boolean(),
+            fc.constant(null),
+            fc.string(),
+            fc.array(fc.jsonValue(), { maxLength: 3 }),
+          )
+          .map((json) => (req: Req) => void (req.body = { raw: JSON.stringify(json) })),
+        fc
+          .constantFrom("", " ", "{'model':'kling-v1'}", '{"model":"kling-v1",}', "\u0000", "\ufeff[]", "NaN", "undefined")
+          .map((raw) => (req: Req) => void (req.body = { raw })),
+      ),
+      [null, "model"],
+    ), // a JSON array passes valibot's object check and then lacks `model`
     // 400 unknown_field, named.
-    fc.tuple(
-      fc.oneof(fc.string({ minLength: 1, maxLength: 12 }), fc.constantFrom("__proto__", "constructor", "prototype", "toString", "Model", "negative_prompt", "callback_url", "aspect_ratio", "images", "quality", "style")),
-      fc.jsonValue({ maxDepth: 2 }),
-    )
+    fc
+      .tuple(
+        fc.oneof(
+          fc.string({ minLength: 1, maxLength: 12 }),
+          fc.constantFrom(
+            "__proto__",
+            "constructor",
+            "prototype",
+            "toString",
+            "Model",
+            "negative_prompt",
+            "callback_url",
+            "aspect_ratio",
+            "images",
+            "quality",
+            "style",
+          ),
+        ),
+        fc.jsonValue({ maxDepth: 2 }),
+      )
       .filter(([key]) => !KNOWN_FIELDS.includes(key))
       .map(([key, value]) => ({
         kind: "unknownField" as const,
@@ -126,85 +210,209 @@ function mutations(model: Model, models: Model[]): fc.Arbitrary<Mutation>[] {
         // defineProperty, so "__proto__" becomes an own field of the JSON text rather than the object's prototype.
         apply: (req: Req) => void Object.defineProperty(bodyOf(req), key, { value, enumerable: true, writable: true, configurable: true }),
       })),
-    m("model", fc.oneof(
-      fc.constant((req: Req) => void delete bodyOf(req).model),
-      notA.string.map((v) => set("model", v)),
-      fc.constant(set("model", "")),
-      fc.string({ maxLength: 20 }).map((s) => `no-such-model-${s}`).filter((s) => !ids.has(s)).map((v) => set("model", v)),
-      fc.constantFrom(model.id.toUpperCase(), ` ${model.id}`, `${model.id} `, `${model.id}\n`).filter((s) => !ids.has(s)).map((v) => set("model", v)),
-    ), "model"),
-    m("prompt", fc.oneof(
-      notA.string.map((v) => set("prompt", v)),
-      fc.constantFrom("", " ", "\n\t ").map((v) => (req: Req) => {
-        bodyOf(req).prompt = v;
-        delete bodyOf(req).image; // may be empty only when image is given
-      }),
-      fc.integer({ min: 1, max: 3000 }).map((extra) => set("prompt", "画".repeat(model.prompt_max + extra))),
-    ), "prompt"),
-    m("duration", fc.oneof(
-      notA.number.map((v) => set("duration", v)),
-      fc.double({ noNaN: true, noDefaultInfinity: true }).filter((d) => !model.durations.includes(d)).map((v) => set("duration", v)),
-      fc.integer({ min: -5, max: 40 }).filter((d) => !model.durations.includes(d)).map((v) => set("duration", v)),
-    ), "duration"),
-    m("fps", fc.oneof(
-      notA.number.map((v) => set("fps", v)),
-      fc.double({ noNaN: true, noDefaultInfinity: true }).filter((d) => !Number.isInteger(d)).map((v) => set("fps", v)),
-      fc.integer({ min: -1000, max: 1000 }).filter((f) => f !== model.fps).map((v) => set("fps", v)),
-    ), "fps"),
-    m("size", fc.oneof(
-      notA.string.map((v) => set("size", v)),
-      fc.string({ maxLength: 14 }).filter((s) => !/^\d{2,5}x\d{2,5}$/.test(s)).map((v) => set("size", v)),
-      fc.constantFrom("1920X1080", "1920*1080", "1920x", "x1080", "1x1", "123456x720", "1920x1080 ", "-1920x1080", "1920.5x1080", "１９２０x1080").map((v) => set("size", v)),
-      fc.integer({ min: 16, max: 8192 }).map((w) => (req: Req) => void (bodyOf(req).width = w)), // width without height
-      fc.integer({ min: 16, max: 8192 }).map((h) => (req: Req) => void (bodyOf(req).height = h)), // height without width
-      fc.tuple(fc.oneof(fc.integer({ max: 15 }), fc.integer({ min: 8193 }), fc.double({ noNaN: true, noDefaultInfinity: true }).filter((d) => !Number.isInteger(d)), notA.number), fc.integer({ min: 16, max: 8192 }), fc.boolean())
-        .map(([bad, good, widthBad]) => (req: Req) => Object.assign(bodyOf(req), widthBad ? { width: bad, height: good } : { width: good, height: bad })),
-      fc.constant((req: Req) => Object.assign(bodyOf(req), { size: "1280x720", width: 1920, height: 1080 })), // conflicting
-    ), ["size", "width", "height"]),
-    m("image", fc.oneof(
-      notA.string.map((v) => set("image", v)),
-      fc.constant(set("image", "")),
-      fc.tuple(nonBase64Char, fc.string({ maxLength: 30 })).map(([c, s]) => set("image", `${c}${s}`)), // neither URL, data URI nor base64
-      fc.tuple(fc.string({ maxLength: 20 }), nonBase64Char).map(([s, c]) => set("image", `ftp://${s}${c}/frame.png`)),
-      fc.constantFrom("data:image/png;base64,@@@@", "data:image/png,abc", "javascript:alert(1)", "file:///etc/passwd", "https://", "http:// spaced.example/x.png", "AAAAA", "QUJDRA===", "====")
-        .map((v) => set("image", v)),
-    ), "image"),
-    m("seed", fc.oneof(
-      notA.number.map((v) => set("seed", v)),
-      fc.double({ noNaN: true, noDefaultInfinity: true }).filter((d) => !Number.isInteger(d)).map((v) => set("seed", v)),
-      fc.integer({ max: -2 }).map((v) => set("seed", v)),
-      fc.constantFrom(2 ** 53, 1e20, 1e300).map((v) => set("seed", v)),
-      ...(model.seed ? [] : [fc.integer({ min: -1, max: 2 ** 31 }).map((v) => set("seed", v))]), // a model without seeds
-    ), "seed"),
-    m("n", fc.oneof(
-      fc.integer().filter((n) => n !== 1).map((v) => set("n", v)),
-      fc.constantFrom("1", 1.5, true, null, [1], {}).map((v) => set("n", v)),
-    ), "n"),
-    m("responseFormat", fc.oneof(
-      fc.string().filter((s) => s !== "url").map((v) => set("response_format", v)),
-      fc.constantFrom("URL", "b64_json", " url", null, 1, ["url"]).map((v) => set("response_format", v)),
-    ), "response_format"),
+    m(
+      "model",
+      fc.oneof(
+        fc.constant((req: Req) => void delete bodyOf(req).model),
+        notA.string.map((v) => set("model", v)),
+        fc.constant(set("model", "")),
+        fc
+          .string({ maxLength: 20 })
+          .map((s) => `no-such-model-${s}`)
+          .filter((s) => !ids.has(s))
+          .map((v) => set("model", v)),
+        fc
+          .constantFrom(model.id.toUpperCase(), ` ${model.id}`, `${model.id} `, `${model.id}\n`)
+          .filter((s) => !ids.has(s))
+          .map((v) => set("model", v)),
+      ),
+      "model",
+    ),
+    m(
+      "prompt",
+      fc.oneof(
+        notA.string.map((v) => set("prompt", v)),
+        fc.constantFrom("", " ", "\n\t ").map((v) => (req: Req) => {
+          bodyOf(req).prompt = v;
+          delete bodyOf(req).image; // may be empty only when image is given
+        }),
+        fc.integer({ min: 1, max: 3000 }).map((extra) => set("prompt", "画".repeat(model.prompt_max + extra))),
+      ),
+      "prompt",
+    ),
+    m(
+      "duration",
+      fc.oneof(
+        notA.number.map((v) => set("duration", v)),
+        fc
+          .double({ noNaN: true, noDefaultInfinity: true })
+          .filter((d) => !model.durations.includes(d))
+          .map((v) => set("duration", v)),
+        fc
+          .integer({ min: -5, max: 40 })
+          .filter((d) => !model.durations.includes(d))
+          .map((v) => set("duration", v)),
+      ),
+      "duration",
+    ),
+    m(
+      "fps",
+      fc.oneof(
+        notA.number.map((v) => set("fps", v)),
+        fc
+          .double({ noNaN: true, noDefaultInfinity: true })
+          .filter((d) => !Number.isInteger(d))
+          .map((v) => set("fps", v)),
+        fc
+          .integer({ min: -1000, max: 1000 })
+          .filter((f) => f !== model.fps)
+          .map((v) => set("fps", v)),
+      ),
+      "fps",
+    ),
+    m(
+      "size",
+      fc.oneof(
+        notA.string.map((v) => set("size", v)),
+        fc
+          .string({ maxLength: 14 })
+          .filter((s) => !/^\d{2,5}x\d{2,5}$/.test(s))
+          .map((v) => set("size", v)),
+        fc
+          .constantFrom("1920X1080", "1920*1080", "1920x", "x1080", "1x1", "123456x720", "1920x1080 ", "-1920x1080", "1920.5x1080", "１９２０x1080")
+          .map((v) => set("size", v)),
+        fc.integer({ min: 16, max: 8192 }).map((w) => (req: Req) => void (bodyOf(req).width = w)), // width without height
+        fc.integer({ min: 16, max: 8192 }).map((h) => (req: Req) => void (bodyOf(req).height = h)), // height without width
+        fc
+          .tuple(
+            fc.oneof(
+              fc.integer({ max: 15 }),
+              fc.integer({ min: 8193 }),
+              fc.double({ noNaN: true, noDefaultInfinity: true }).filter((d) => !Number.isInteger(d)),
+              notA.number,
+            ),
+            fc.integer({ min: 16, max: 8192 }),
+            fc.boolean(),
+          )
+          .map(
+            ([bad, good, widthBad]) =>
+              (req: Req) =>
+                Object.assign(bodyOf(req), widthBad ? { width: bad, height: good } : { width: good, height: bad }),
+          ),
+        fc.constant((req: Req) => Object.assign(bodyOf(req), { size: "1280x720", width: 1920, height: 1080 })), // conflicting
+      ),
+      ["size", "width", "height"],
+    ),
+    m(
+      "image",
+      fc.oneof(
+        notA.string.map((v) => set("image", v)),
+        fc.constant(set("image", "")),
+        fc.tuple(nonBase64Char, fc.string({ maxLength: 30 })).map(([c, s]) => set("image", `${c}${s}`)), // neither URL, data URI nor base64
+        fc.tuple(fc.string({ maxLength: 20 }), nonBase64Char).map(([s, c]) => set("image", `ftp://${s}${c}/frame.png`)),
+        fc
+          .constantFrom(
+            "data:image/png;base64,@@@@",
+            "data:image/png,abc",
+            "javascript:alert(1)",
+            "file:///etc/passwd",
+            "https://",
+            "http:// spaced.example/x.png",
+            "AAAAA",
+            "QUJDRA===",
+            "====",
+          )
+          .map((v) => set("image", v)),
+      ),
+      "image",
+    ),
+    m(
+      "seed",
+      fc.oneof(
+        notA.number.map((v) => set("seed", v)),
+        fc
+          .double({ noNaN: true, noDefaultInfinity: true })
+          .filter((d) => !Number.isInteger(d))
+          .map((v) => set("seed", v)),
+        fc.integer({ max: -2 }).map((v) => set("seed", v)),
+        fc.constantFrom(2 ** 53, 1e20, 1e300).map((v) => set("seed", v)),
+        ...(model.seed ? [] : [fc.integer({ min: -1, max: 2 ** 31 }).map((v) => set("seed", v))]), // a model without seeds
+      ),
+      "seed",
+    ),
+    m(
+      "n",
+      fc.oneof(
+        fc
+          .integer()
+          .filter((n) => n !== 1)
+          .map((v) => set("n", v)),
+        fc.constantFrom("1", 1.5, true, null, [1], {}).map((v) => set("n", v)),
+      ),
+      "n",
+    ),
+    m(
+      "responseFormat",
+      fc.oneof(
+        fc
+          .string()
+          .filter((s) => s !== "url")
+          .map((v) => set("response_format", v)),
+        fc.constantFrom("URL", "b64_json", " url", null, 1, ["url"]).map((v) => set("response_format", v)),
+      ),
+      "response_format",
+    ),
     // metadata must be a JSON object. (An array is refused by this contract too, but the gateway currently accepts
     // one; see "known gaps" below, so arrays are left out of the property.)
-    m("metadata", fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null)).map((v) => set("metadata", v)), "metadata"),
+    m(
+      "metadata",
+      fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null)).map((v) => set("metadata", v)),
+      "metadata",
+    ),
     // The user's webhook: https only (the test origin is not loopback, so plain http is refused too).
-    m("callbackUrl", fc.oneof(
-      fc.webUrl({ validSchemes: ["http"] }),
-      fc.constantFrom("http://127.0.0.1:9/hook", "ftp://example.com/hook", "javascript:alert(1)", "not a url", "/relative/hook", "example.com/hook", "", "https//example.com", "ws://example.com/hook"),
-      fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.constant({ url: "https://example.com" })),
-    ).map((url) => (req: Req) => {
-      const body = bodyOf(req);
-      body.metadata = { ...(typeof body.metadata === "object" && body.metadata ? body.metadata : {}), callback_url: url };
-    }), "metadata.callback_url"),
-    m("user", fc.oneof(
-      notA.string.map((v) => set("user", v)),
-      fc.integer({ min: 257, max: 2000 }).map((n) => set("user", "u".repeat(n))),
-    ), "user"),
-    m("idempotencyKey", fc.oneof(
-      fc.integer({ min: 256, max: 400 }).map((n) => "k".repeat(n)),
-      fc.tuple(fc.stringMatching(/^[a-z]{1,8}$/), fc.constantFrom(" ", "\t"), fc.stringMatching(/^[a-z]{1,8}$/)).map(([a, s, b]) => `${a}${s}${b}`),
-      fc.constant(""),
-    ).map((value) => (req: Req) => void (req.headers["idempotency-key"] = value)), "Idempotency-Key"),
+    m(
+      "callbackUrl",
+      fc
+        .oneof(
+          fc.webUrl({ validSchemes: ["http"] }),
+          fc.constantFrom(
+            "http://127.0.0.1:9/hook",
+            "ftp://example.com/hook",
+            "javascript:alert(1)",
+            "not a url",
+            "/relative/hook",
+            "example.com/hook",
+            "",
+            "https//example.com",
+            "ws://example.com/hook",
+          ),
+          fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.constant({ url: "https://example.com" })),
+        )
+        .map((url) => (req: Req) => {
+          const body = bodyOf(req);
+          body.metadata = { ...(typeof body.metadata === "object" && body.metadata ? body.metadata : {}), callback_url: url };
+        }),
+      "metadata.callback_url",
+    ),
+    m(
+      "user",
+      fc.oneof(
+        notA.string.map((v) => set("user", v)),
+        fc.integer({ min: 257, max: 2000 }).map((n) => set("user", "u".repeat(n))),
+      ),
+      "user",
+    ),
+    m(
+      "idempotencyKey",
+      fc
+        .oneof(
+          fc.integer({ min: 256, max: 400 }).map((n) => "k".repeat(n)),
+          fc.tuple(fc.stringMatching(/^[a-z]{1,8}$/), fc.constantFrom(" ", "\t"), fc.stringMatching(/^[a-z]{1,8}$/)).map(([a, s, b]) => `${a}${s}${b}`),
+          fc.constant(""),
+        )
+        .map((value) => (req: Req) => void (req.headers["idempotency-key"] = value)),
+      "Idempotency-Key",
+    ),
   ];
 }
 
@@ -289,7 +497,8 @@ beforeAll(async () => {
   const realFetch = globalThis.fetch;
   vi.spyOn(globalThis, "fetch").mockImplementation((input: RequestInfo | URL, init?: RequestInit) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
-    if (url.origin === SIM && !url.pathname.startsWith("/__sim/")) vendorCalls.push(`${init?.method ?? (input instanceof Request ? input.method : "GET")} ${url.pathname}`);
+    if (url.origin === SIM && !url.pathname.startsWith("/__sim/"))
+      vendorCalls.push(`${init?.method ?? (input instanceof Request ? input.method : "GET")} ${url.pathname}`);
     return realFetch(input, init);
   });
 });
@@ -329,9 +538,33 @@ describe("malformed POST /v1/video/generations (property)", () => {
 
     // Deterministic extremes the generator leaves out for speed.
     const extremes: [string, Req, number, string | null][] = [
-      ["a body over 20 MiB", { headers: { authorization: `Bearer ${TEST_API_KEYS.alpha}`, "content-type": "application/json" }, body: { model: "kling-v1", prompt: "x", image: "A".repeat(21 * MiB) } }, 413, null],
-      ["an image over 10 MiB decoded", { headers: { authorization: `Bearer ${TEST_API_KEYS.alpha}`, "content-type": "application/json" }, body: { model: "kling-v1", prompt: "x", image: "A".repeat(14 * MiB + 4) } }, 400, "image"],
-      ["a data-URI image over 10 MiB", { headers: { authorization: `Bearer ${TEST_API_KEYS.beta}`, "content-type": "application/json" }, body: { model: "viduq1", prompt: "x", image: `data:image/png;base64,${"A".repeat(14 * MiB)}` } }, 400, "image"],
+      [
+        "a body over 20 MiB",
+        {
+          headers: { authorization: `Bearer ${TEST_API_KEYS.alpha}`, "content-type": "application/json" },
+          body: { model: "kling-v1", prompt: "x", image: "A".repeat(21 * MiB) },
+        },
+        413,
+        null,
+      ],
+      [
+        "an image over 10 MiB decoded",
+        {
+          headers: { authorization: `Bearer ${TEST_API_KEYS.alpha}`, "content-type": "application/json" },
+          body: { model: "kling-v1", prompt: "x", image: "A".repeat(14 * MiB + 4) },
+        },
+        400,
+        "image",
+      ],
+      [
+        "a data-URI image over 10 MiB",
+        {
+          headers: { authorization: `Bearer ${TEST_API_KEYS.beta}`, "content-type": "application/json" },
+          body: { model: "viduq1", prompt: "x", image: `data:image/png;base64,${"A".repeat(14 * MiB)}` },
+        },
+        400,
+        "image",
+      ],
       ["an oversized body without a key", { headers: { "content-type": "application/json" }, body: { raw: "x".repeat(21 * MiB) } }, 401, null],
     ];
     for (const [what, req, status, param] of extremes) {
@@ -364,7 +597,10 @@ describe("malformed POST /v1/video/generations (property)", () => {
   it("positive control: the same detectors do see one valid request reach the vendor", async () => {
     const before = await simStats();
     await using workflows = await introspectWorkflow(env.TASK_WORKFLOW);
-    const { status, body } = await apiJson("/v1/video/generations", { method: "POST", json: { model: "kling-v1", prompt: "the property test's positive control" } });
+    const { status, body } = await apiJson("/v1/video/generations", {
+      method: "POST",
+      json: { model: "kling-v1", prompt: "the property test's positive control" },
+    });
     expect(status).toBe(200);
     const id = body.task_id as string;
     expect(await waitForTask(id)).toMatchObject({ status: "succeeded" });

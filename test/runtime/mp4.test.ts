@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { SAMPLE_VIDEO } from "../../simulator/assets/sample-info.ts";
-import { inspectMp4, Mp4Error, type VideoInfo } from "../../src/media/mp4.ts";
+import moovAtEndUri from "../../simulator/assets/moov-at-end.mp4?inline";
 // Workers tests cannot read the filesystem: Vite inlines the fixtures as base64 data URIs.
 import sampleUri from "../../simulator/assets/sample.mp4?inline";
-import moovAtEndUri from "../../simulator/assets/moov-at-end.mp4?inline";
+import { SAMPLE_VIDEO } from "../../simulator/assets/sample-info.ts";
+import { inspectMp4, Mp4Error, type VideoInfo } from "../../src/media/mp4.ts";
 
 const bytesOf = (dataUri: string) => Uint8Array.fromBase64(dataUri.slice(dataUri.indexOf(",") + 1));
 const sample = bytesOf(sampleUri);
@@ -84,13 +84,17 @@ describe("inspectMp4", () => {
     ["7-byte", () => 7],
     ["random 1..64", randomSizes(1, 64)],
     ["random 1..70000", randomSizes(2, 70_000)],
-  ])("is indifferent to %s chunks", async (_, size) => {
-    for (const file of [sample, moovAtEnd]) {
-      const { info, out } = await inspect(split(file, size));
-      expect(info).toEqual(expected);
-      expect(out).toEqual(file);
-    }
-  }, 60_000); // 1-byte chunks are ~400k trips through the streams machinery
+  ])(
+    "is indifferent to %s chunks",
+    async (_, size) => {
+      for (const file of [sample, moovAtEnd]) {
+        const { info, out } = await inspect(split(file, size));
+        expect(info).toEqual(expected);
+        expect(out).toEqual(file);
+      }
+    },
+    60_000,
+  ); // 1-byte chunks are ~400k trips through the streams machinery
 
   it("handles a 64-bit mdat larger than 4 GiB without holding it", async () => {
     const mdatSize = 5 * 2 ** 30;
@@ -108,7 +112,9 @@ describe("inspectMp4", () => {
     }
     const { stream, info } = inspectMp4();
     let seen = 0;
-    await streamOf(file()).pipeThrough(stream).pipeTo(new WritableStream({ write: (c) => void (seen += c.length) }));
+    await streamOf(file())
+      .pipeThrough(stream)
+      .pipeTo(new WritableStream({ write: (c) => void (seen += c.length) }));
     expect(await info).toEqual(expected);
     expect(seen).toBe(ftyp.length + mdatSize + moov.length);
   });
@@ -134,7 +140,9 @@ describe("inspectMp4", () => {
     const html = new TextEncoder().encode("<!DOCTYPE html><html><body>Access denied</body></html>");
     const { stream, info } = inspectMp4();
     const out: Uint8Array[] = [];
-    const piped = streamOf([html]).pipeThrough(stream).pipeTo(new WritableStream({ write: (c) => void out.push(c) }));
+    const piped = streamOf([html])
+      .pipeThrough(stream)
+      .pipeTo(new WritableStream({ write: (c) => void out.push(c) }));
     await expect(piped).rejects.toMatchObject({ name: "Mp4Error", reason: "not-mp4" });
     await expect(info).rejects.toBeInstanceOf(Mp4Error);
     expect(out).toEqual([]);
@@ -168,6 +176,10 @@ describe("inspectMp4", () => {
 
 function concat(...parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }

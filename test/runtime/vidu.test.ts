@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/lib/errors.ts";
+import type { GenerationInput, VendorReply } from "../../src/providers/types.ts";
 import { verifyViduCallback, viduSignature, viduSigningString } from "../../src/providers/vidu/auth.ts";
 import { viduError } from "../../src/providers/vidu/errors.ts";
 import { vidu } from "../../src/providers/vidu/index.ts";
 import { interpretViduPoll, interpretViduSubmit, planVidu, readViduCallback, viduCancelCall, viduPollCall } from "../../src/providers/vidu/mapping.ts";
 import { VIDU_MODELS } from "../../src/providers/vidu/models.ts";
-import type { GenerationInput, VendorReply } from "../../src/providers/types.ts";
 
 const ctx = { taskId: "vgt_test", callbackUrl: "https://gw.example/v1/callbacks/vidu/vgt_test?token=t" };
 const row = (id: string) => VIDU_MODELS.find((m) => m.spec.id === id)!;
@@ -227,7 +227,11 @@ describe("Vidu answers", () => {
     ["success without cover", task("success", { creations: [{ url: "https://cdn.vidu/v.mp4" }] }), { kind: "succeeded", videoUrl: "https://cdn.vidu/v.mp4" }],
     ["success without creations", task("success", { creations: [] }), { kind: "transient" }],
     ["success with an empty URL", task("success", { creations: [{ url: "" }] }), { kind: "transient" }],
-    ["failed by moderation", task("failed", { err_code: "CreationPolicyViolation" }), { kind: "failed", error: { code: "content_policy_violation", status: 400 } }],
+    [
+      "failed by moderation",
+      task("failed", { err_code: "CreationPolicyViolation" }),
+      { kind: "failed", error: { code: "content_policy_violation", status: 400 } },
+    ],
     ["failed by an audit", task("failed", { err_code: "AuditSubmitIllegal" }), { kind: "failed", error: { code: "content_policy_violation" } }],
     ["failed otherwise", task("failed", { err_code: "InternalServiceFailure" }), { kind: "failed", error: { code: "generation_failed", status: 502 } }],
     ["failed without a code", task("failed", { err_code: null }), { kind: "failed", error: { code: "generation_failed" } }],
@@ -329,12 +333,31 @@ describe("Vidu calls and callbacks", () => {
 
   it("publishes a plain model spec per model", () => {
     expect(VIDU_MODELS.map((m) => m.spec.id)).toEqual([
-      "viduq1", "viduq1-classic", "vidu2.0", "vidu1.5", "viduq2", "viduq2-pro", "viduq2-turbo", "viduq3-pro", "viduq3-turbo", "viduq3-mix", "viduq3",
+      "viduq1",
+      "viduq1-classic",
+      "vidu2.0",
+      "vidu1.5",
+      "viduq2",
+      "viduq2-pro",
+      "viduq2-turbo",
+      "viduq3-pro",
+      "viduq3-turbo",
+      "viduq3-mix",
+      "viduq3",
     ]);
     expect(model("viduq1")).toMatchObject({ inputs: ["text", "image", "image_tail", "images"], durations: [5], resolutions: ["1080p"], fps: 24, seed: true });
     expect(model("viduq2-turbo").aspect_ratios).toEqual([]);
-    expect(Object.keys(model("vidu2.0")).sort()).toEqual(
-      ["aspect_ratios", "default_duration", "durations", "fps", "id", "inputs", "prompt_max", "resolutions", "seed", "vendor"],
-    );
+    expect(Object.keys(model("vidu2.0")).sort()).toEqual([
+      "aspect_ratios",
+      "default_duration",
+      "durations",
+      "fps",
+      "id",
+      "inputs",
+      "prompt_max",
+      "resolutions",
+      "seed",
+      "vendor",
+    ]);
   });
 });

@@ -1,11 +1,11 @@
-import { env } from "cloudflare:workers";
 import { introspectWorkflowInstance } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { SAMPLE_VIDEO } from "../../simulator/assets/sample-info.ts";
-import { kling } from "../../src/providers/kling/index.ts";
-import { klingToken } from "../../src/providers/kling/auth.ts";
-import { KLING_MODELS } from "../../src/providers/kling/models.ts";
 import { vendorTrouble } from "../../src/lib/errors.ts";
+import { klingToken } from "../../src/providers/kling/auth.ts";
+import { kling } from "../../src/providers/kling/index.ts";
+import { KLING_MODELS } from "../../src/providers/kling/models.ts";
 import { loadPlan, savePlan } from "../../src/storage/requests.ts";
 import { WAKE_EVENT } from "../../src/tasks/workflow-control.ts";
 import { TEST_API_KEYS } from "../support/test-env.ts";

@@ -1,7 +1,7 @@
 // The /__sim/ control API, fault injection and the media file variants.
 import { describe, expect, it } from "vitest";
 import { startSimulator } from "../../simulator/server.ts";
-import { MOOV_AT_END, SAMPLE, control, download, jimeng, kling, klingToken, receiver, vidu, waitFor, finishedKlingVideo, useSimulator } from "./helpers.ts";
+import { control, download, finishedKlingVideo, jimeng, kling, klingToken, MOOV_AT_END, receiver, SAMPLE, useSimulator, vidu, waitFor } from "./helpers.ts";
 
 const sim = useSimulator(200);
 
@@ -127,7 +127,10 @@ describe("fault injection", () => {
       await new Promise((r) => setTimeout(r, 100));
       expect(hook.received.map((r) => r.body)).toEqual(["not json"]);
       const t = (await control(sim, "GET", `/tasks/${id}`)).body;
-      expect(t.callbacks.map((c: { state: string; status: number }) => [c.state, c.status])).toEqual([["processing", 0], ["succeed", 200]]);
+      expect(t.callbacks.map((c: { state: string; status: number }) => [c.state, c.status])).toEqual([
+        ["processing", 0],
+        ["succeed", 200],
+      ]);
     } finally {
       await hook.close();
     }

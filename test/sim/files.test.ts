@@ -2,7 +2,7 @@
 // chunked, 64-bit mdat past 4 GiB, and constant memory while streaming. (That the gateway's inspector and a real
 // browser accept them is shown end to end by test/e2e/browser.e2e.test.ts.)
 import { describe, expect, it } from "vitest";
-import { MOOV_AT_END, SAMPLE, control, download, finishedKlingVideo, useSimulator } from "./helpers.ts";
+import { control, download, finishedKlingVideo, MOOV_AT_END, SAMPLE, useSimulator } from "./helpers.ts";
 
 const sim = useSimulator(100);
 
@@ -69,7 +69,12 @@ describe("synthetic videos (sizeBytes)", () => {
     const whole = (await download(url)).bytes;
     expect(whole.length).toBe(size);
     const frameEnd = MOOV_AT_END.length - 2246;
-    for (const [first, last] of [[0, 99], [frameEnd - 10, frameEnd + 10], [frameEnd + 256 * 1024 - 5, frameEnd + 3 * 256 * 1024 + 7], [size - 2300, size - 1]] as const) {
+    for (const [first, last] of [
+      [0, 99],
+      [frameEnd - 10, frameEnd + 10],
+      [frameEnd + 256 * 1024 - 5, frameEnd + 3 * 256 * 1024 + 7],
+      [size - 2300, size - 1],
+    ] as const) {
       const part = await download(url, { headers: { Range: `bytes=${first}-${last}` } });
       expect(part.status).toBe(206);
       expect(part.headers.get("content-range")).toBe(`bytes ${first}-${last}/${size}`);

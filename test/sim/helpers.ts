@@ -1,16 +1,16 @@
-import { afterAll, beforeAll, beforeEach } from "vitest";
 // Test-side clients for the simulator. The signers here are written independently of simulator/, so a
 // test passing means two implementations agree, not that one agrees with itself.
 import { createHash, createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:http";
 import type { IncomingHttpHeaders } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { crc32, deflateSync } from "node:zlib";
 import { SignJWT } from "jose";
+import { afterAll, beforeAll, beforeEach } from "vitest";
 import { SIM_CREDENTIALS } from "../../simulator/credentials.ts";
-import { startSimulator } from "../../simulator/server.ts";
 import type { Simulator } from "../../simulator/server.ts";
+import { startSimulator } from "../../simulator/server.ts";
 
 export const CREDS = SIM_CREDENTIALS;
 export const SAMPLE = readFileSync(new URL("../../simulator/assets/sample.mp4", import.meta.url));
@@ -26,10 +26,18 @@ export function startSim(delayMs = 300): Promise<Simulator> {
  */
 export function useSimulator(delayMs: number, afterReset?: (sim: Simulator) => Promise<unknown>): Simulator {
   let started: Simulator | undefined;
-  const current = () => started ?? (() => { throw new Error("the simulator is not started yet"); })();
+  const current = () =>
+    started ??
+    (() => {
+      throw new Error("the simulator is not started yet");
+    })();
   const sim: Simulator = {
-    get url() { return current().url; },
-    get port() { return current().port; },
+    get url() {
+      return current().url;
+    },
+    get port() {
+      return current().port;
+    },
     close: () => current().close(),
   };
   beforeAll(async () => {
@@ -132,7 +140,10 @@ export function volcSign(opts: {
   date?: Date;
   signed?: string[];
 }): Record<string, string> {
-  const xDate = (opts.date ?? new Date()).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  const xDate = (opts.date ?? new Date())
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
   const short = xDate.slice(0, 8);
   const headers: Record<string, string> = {
     "content-type": "application/json",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SAMPLE, download, jimeng, png, volcSign, waitFor, useSimulator } from "./helpers.ts";
+import { download, jimeng, png, SAMPLE, useSimulator, volcSign, waitFor } from "./helpers.ts";
 
 const sim = useSimulator(450);
 
@@ -56,7 +56,10 @@ describe("Jimeng auth: Volcengine signature V4 (§2.6)", () => {
   it("accepts the SDK default signed headers (x-content-sha256;x-date) as well as the fuller set", async () => {
     const query = `Action=${SUBMIT}&Version=2022-08-31`;
     const body = JSON.stringify(t2v);
-    for (const signed of [["x-content-sha256", "x-date"], ["host", "x-content-sha256", "x-date"]]) {
+    for (const signed of [
+      ["x-content-sha256", "x-date"],
+      ["host", "x-content-sha256", "x-date"],
+    ]) {
       const headers = volcSign({ host: new URL(sim.url).host, query, body, signed });
       const res = await fetch(`${sim.url}/?${query}`, { method: "POST", headers, body });
       expect(res.status).toBe(200);
@@ -83,7 +86,11 @@ describe("Jimeng field validation (§2.3)", () => {
     ["one image on first_tail", { req_key: "jimeng_i2v_first_tail_v30", prompt: "a", image_urls: ["https://example.com/a.png"] }, /image/],
     ["a data: URI in binary_data_base64", { req_key: "jimeng_i2v_first_v30", prompt: "a", binary_data_base64: [`data:image/png;base64,${raw}`] }, /base64/],
     ["an image below 320 px", { req_key: "jimeng_i2v_first_v30", prompt: "a", binary_data_base64: [png(300, 300).toString("base64")] }, /320px/],
-    ["both image_urls and binary_data_base64", { req_key: "jimeng_i2v_first_v30", prompt: "a", image_urls: ["https://e.com/a.png"], binary_data_base64: [raw] }, /not both/],
+    [
+      "both image_urls and binary_data_base64",
+      { req_key: "jimeng_i2v_first_v30", prompt: "a", image_urls: ["https://e.com/a.png"], binary_data_base64: [raw] },
+      /not both/,
+    ],
     ["recamera without template_id", { req_key: "jimeng_i2v_recamera_v30", prompt: "a", image_urls: ["https://e.com/a.png"] }, /template_id/],
   ];
   for (const [name, body, message] of rejected) {

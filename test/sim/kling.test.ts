@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CREDS, SAMPLE, control, download, kling, klingToken, png, receiver, waitFor, useSimulator } from "./helpers.ts";
+import { CREDS, control, download, kling, klingToken, png, receiver, SAMPLE, useSimulator, waitFor } from "./helpers.ts";
 
 const sim = useSimulator(450);
 
@@ -150,7 +150,10 @@ describe("Kling task lifecycle", () => {
       const tasks = await control(sim, "GET", "/tasks");
       const t = tasks.body.tasks.find((x: { id: string }) => x.id === id);
       expect(t).toMatchObject({ vendor: "kling", externalId: "ext-1", family: "text2video", state: "succeed", doneAt: expect.any(Number) });
-      expect(t.callbacks.map((c: { state: string; status: number }) => [c.state, c.status])).toEqual([["processing", 200], ["succeed", 200]]);
+      expect(t.callbacks.map((c: { state: string; status: number }) => [c.state, c.status])).toEqual([
+        ["processing", 200],
+        ["succeed", 200],
+      ]);
     } finally {
       await hook.close();
     }

@@ -43,9 +43,24 @@ describe("Volcengine signature V4 verifier (§2.6)", () => {
     "x-date": "20250115T083000Z",
   };
   const variants = [
-    ["A", "x-content-sha256;x-date", "edb77cbc08cc2a33b7a8da8513c7dadb0eae30cbefeacd2dff2ef8925b60b22c", "90194874b3509186a52fb8af8498e3c63f132050abc04b8837a802586b519499"],
-    ["B", "host;x-content-sha256;x-date", "161f855955963b201a5b828aa432a9d95c750521411c6acf49a48446fe4356f0", "4d1de09ba860d5d92125b0bd89e8c0a811856713ca13f3254f5621078d500567"],
-    ["C", "content-type;host;x-content-sha256;x-date", "1b9b7f07dd6ff2abf023cec040511d5c436666b9f69b7f4dec01ef0e13b9c9e5", "50e553d7ba233ac4b852411cb4d38e56ebcbb3d90c7aa84275e39d26c599917d"],
+    [
+      "A",
+      "x-content-sha256;x-date",
+      "edb77cbc08cc2a33b7a8da8513c7dadb0eae30cbefeacd2dff2ef8925b60b22c",
+      "90194874b3509186a52fb8af8498e3c63f132050abc04b8837a802586b519499",
+    ],
+    [
+      "B",
+      "host;x-content-sha256;x-date",
+      "161f855955963b201a5b828aa432a9d95c750521411c6acf49a48446fe4356f0",
+      "4d1de09ba860d5d92125b0bd89e8c0a811856713ca13f3254f5621078d500567",
+    ],
+    [
+      "C",
+      "content-type;host;x-content-sha256;x-date",
+      "1b9b7f07dd6ff2abf023cec040511d5c436666b9f69b7f4dec01ef0e13b9c9e5",
+      "50e553d7ba233ac4b852411cb4d38e56ebcbb3d90c7aa84275e39d26c599917d",
+    ],
   ] as const;
   const request = (signed: string, signature: string) => ({
     method: "POST",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CREDS, SAMPLE, control, download, png, receiver, vidu, viduSignatureValid, waitFor, useSimulator } from "./helpers.ts";
+import { CREDS, control, download, png, receiver, SAMPLE, useSimulator, vidu, viduSignatureValid, waitFor } from "./helpers.ts";
 
 const sim = useSimulator(450, (s) => control(s, "PUT", "/config", { callbackRetryDelayMs: 50 }));
 
@@ -131,7 +131,13 @@ describe("Vidu task lifecycle", () => {
       await new Promise((r) => setTimeout(r, 200));
       expect(hook.received.map((r) => r.body.state)).toEqual(["processing", "success", "success", "success", "success"]);
       const task = (await control(sim, "GET", `/tasks/${id}`)).body;
-      expect(task.callbacks.map((c: { attempt: number; status: number }) => [c.attempt, c.status])).toEqual([[1, 500], [1, 500], [2, 500], [3, 500], [4, 500]]);
+      expect(task.callbacks.map((c: { attempt: number; status: number }) => [c.attempt, c.status])).toEqual([
+        [1, 500],
+        [1, 500],
+        [2, 500],
+        [3, 500],
+        [4, 500],
+      ]);
     } finally {
       await hook.close();
     }

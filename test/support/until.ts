@@ -2,7 +2,12 @@
  * Re-checks `probe` until it yields a value (anything but false or undefined), or throws naming `what` once
  * `timeoutMs` has passed: the one waiting helper of the test suites.
  */
-export async function until<T>(what: string, probe: () => Promise<T | false | undefined> | T | false | undefined, timeoutMs = 30_000, everyMs = 50): Promise<T> {
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | false | undefined> | T | false | undefined,
+  timeoutMs = 30_000,
+  everyMs = 50,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import { invalid } from "../../lib/errors.ts";
-import { aspectRatioFor, asUrlOrRawBase64, checkImageBytes, checkMetadataRatio, checkedImage } from "../input.ts";
+import { aspectRatioFor, asUrlOrRawBase64, checkedImage, checkImageBytes, checkMetadataRatio } from "../input.ts";
 import { byHttpStatus, vendorFailure } from "../outcomes.ts";
 import type { GenerationInput, ImageInput, ModelRow, Outcome, SubmitPlan, VendorCall, VendorReply } from "../types.ts";
 import { J, jimengError, volcGatewayError } from "./errors.ts";
@@ -14,8 +14,17 @@ const MAX_IMAGE_BYTES = 4_700_000;
 
 const RECAMERA = "jimeng_i2v_recamera_v30";
 const TEMPLATES = [
-  "hitchcock_dolly_in", "hitchcock_dolly_out", "robo_arm", "dynamic_orbit", "central_orbit", "crane_push",
-  "quick_pull_back", "counterclockwise_swivel", "clockwise_swivel", "handheld", "rapid_push_pull",
+  "hitchcock_dolly_in",
+  "hitchcock_dolly_out",
+  "robo_arm",
+  "dynamic_orbit",
+  "central_orbit",
+  "crane_push",
+  "quick_pull_back",
+  "counterclockwise_swivel",
+  "clockwise_swivel",
+  "handheld",
+  "rapid_push_pull",
 ];
 const STRENGTHS = ["weak", "medium", "strong"];
 
@@ -38,7 +47,10 @@ function ownList(param: string, value: unknown): string[] {
 function imagesOf(image: ImageInput | undefined, image_urls: unknown, binary_data_base64: unknown, image_tail: unknown): Images | undefined {
   const own = image_urls !== undefined || binary_data_base64 !== undefined;
   if (own && image_tail !== undefined) {
-    invalid("metadata.image_tail", "metadata.image_tail cannot be combined with metadata.image_urls or binary_data_base64; put the last frame second in that list.");
+    invalid(
+      "metadata.image_tail",
+      "metadata.image_tail cannot be combined with metadata.image_urls or binary_data_base64; put the last frame second in that list.",
+    );
   }
   if (image_urls !== undefined && binary_data_base64 !== undefined) {
     invalid("metadata.binary_data_base64", "Give metadata.image_urls or metadata.binary_data_base64, not both.");
@@ -47,7 +59,7 @@ function imagesOf(image: ImageInput | undefined, image_urls: unknown, binary_dat
   if (image_urls !== undefined) return { image_urls: ownList("metadata.image_urls", image_urls) };
   if (binary_data_base64 !== undefined) {
     const list = ownList("metadata.binary_data_base64", binary_data_base64);
-    list.forEach((data) => checkSize("metadata.binary_data_base64", data));
+    for (const data of list) checkSize("metadata.binary_data_base64", data);
     return { binary_data_base64: list };
   }
   if (image_tail !== undefined && !image) invalid("image", "metadata.image_tail is the last frame; give image (the first frame) too.");
@@ -58,7 +70,7 @@ function imagesOf(image: ImageInput | undefined, image_urls: unknown, binary_dat
     invalid("metadata.image_tail", "Jimeng takes both frames as URLs or both as base64; send image and metadata.image_tail the same way.");
   }
   if (image.kind === "url") return { image_urls: frames.map(asUrlOrRawBase64) };
-  frames.forEach((f, i) => checkSize(i === 0 ? "image" : "metadata.image_tail", asUrlOrRawBase64(f)));
+  for (const [i, f] of frames.entries()) checkSize(i === 0 ? "image" : "metadata.image_tail", asUrlOrRawBase64(f));
   return { binary_data_base64: frames.map(asUrlOrRawBase64) };
 }
 
@@ -78,7 +90,10 @@ function chooseReqKey(row: ModelRow<JimengRules>, override: unknown, images: num
   const key = row.rules.reqKeyByImages[images];
   if (key) return key;
   const takes = [0, 1, 2].filter((n) => row.rules.reqKeyByImages[n]);
-  return invalid(images === 2 ? "metadata.image_tail" : "image", `${row.spec.id} takes ${takes.map((n) => NEEDS[n]).join(" or ")}; this request has ${NEEDS[images]}.`);
+  return invalid(
+    images === 2 ? "metadata.image_tail" : "image",
+    `${row.spec.id} takes ${takes.map((n) => NEEDS[n]).join(" or ")}; this request has ${NEEDS[images]}.`,
+  );
 }
 
 /** Pure: unified request → CVSync2AsyncSubmitTask call. Other metadata goes to Jimeng as it is. */
@@ -93,7 +108,8 @@ export function planJimeng(input: GenerationInput, row: ModelRow<JimengRules>): 
   const reqKey = chooseReqKey(row, req_key, count);
   if (REQ_KEYS[reqKey]!.promptRequired && input.prompt.trim() === "") invalid("prompt", `${reqKey} needs a prompt.`, "missing_required_field");
   if (reqKey === RECAMERA) {
-    if (!TEMPLATES.includes(rest.template_id as string)) invalid("metadata.template_id", `${RECAMERA} needs metadata.template_id, one of ${TEMPLATES.join(", ")}.`);
+    if (!TEMPLATES.includes(rest.template_id as string))
+      invalid("metadata.template_id", `${RECAMERA} needs metadata.template_id, one of ${TEMPLATES.join(", ")}.`);
     if (rest.camera_strength !== undefined && !STRENGTHS.includes(rest.camera_strength as string)) {
       invalid("metadata.camera_strength", `metadata.camera_strength must be one of ${STRENGTHS.join(", ")}.`);
     }
@@ -140,9 +156,7 @@ export function interpretJimengSubmit(reply: VendorReply): Outcome {
   if ("kind" in env) return env;
   if (env.code !== 10000) return jimengError(env.code, env.message, reply.status);
   const data = v.safeParse(Submitted, env.data);
-  return data.success
-    ? { kind: "accepted", upstreamId: data.output.task_id }
-    : { kind: "transient", message: "Jimeng accepted the task but sent no task_id" };
+  return data.success ? { kind: "accepted", upstreamId: data.output.task_id } : { kind: "transient", message: "Jimeng accepted the task but sent no task_id" };
 }
 
 export function interpretJimengPoll(reply: VendorReply): Outcome {

@@ -50,11 +50,7 @@ function jimeng(id: string): ModelRow<JimengRules> {
     fps: 24,
     aspect_ratios: JIMENG_ASPECT_RATIOS,
     resolutions: [...new Set(keys.map((k) => REQ_KEYS[k]!.resolution))],
-    inputs: [
-      ...(counts.includes(0) ? ["text"] : []),
-      ...(counts.some((n) => n > 0) ? ["image"] : []),
-      ...(counts.includes(2) ? ["image_tail"] : []),
-    ],
+    inputs: [...(counts.includes(0) ? ["text"] : []), ...(counts.some((n) => n > 0) ? ["image"] : []), ...(counts.includes(2) ? ["image_tail"] : [])],
     seed: true,
     prompt_max: 800,
   };

@@ -63,9 +63,7 @@ const KlingTask = v.object({
   task_id: v.string(),
   task_status: v.string(),
   task_status_msg: v.optional(v.string()),
-  task_result: v.optional(
-    v.object({ videos: v.optional(v.array(v.object({ url: v.optional(v.string()), duration: v.optional(v.string()) }))) }),
-  ),
+  task_result: v.optional(v.object({ videos: v.optional(v.array(v.object({ url: v.optional(v.string()), duration: v.optional(v.string()) }))) })),
 });
 
 function envelope(reply: VendorReply): v.InferOutput<typeof Envelope> | Outcome {
@@ -78,9 +76,7 @@ export function interpretKlingSubmit(reply: VendorReply): Outcome {
   if ("kind" in env) return env;
   if (env.code !== 0) return klingError(env.code, env.message, reply.status, "submit");
   const data = v.safeParse(Created, env.data);
-  return data.success
-    ? { kind: "accepted", upstreamId: data.output.task_id }
-    : { kind: "transient", message: "Kling accepted the task but sent no task_id" };
+  return data.success ? { kind: "accepted", upstreamId: data.output.task_id } : { kind: "transient", message: "Kling accepted the task but sent no task_id" };
 }
 
 /** Maps one Kling task object (a query answer) to an outcome. */

@@ -5,7 +5,7 @@ const MAX_SKEW_MS = 5 * 60 * 1000;
 
 /** Vidu's callback signing string (APISIX hmac-auth layout): every line, the last included, ends with "\n". */
 export function viduSigningString(method: string, path: string, rawQuery: string, date: string, signed: [string, string][]): string {
-  return `${method}\n${path}\n${rawQuery}\nvidu\n${date}\n` + signed.map(([name, value]) => `${name}:${value}\n`).join("");
+  return `${method}\n${path}\n${rawQuery}\nvidu\n${date}\n${signed.map(([name, value]) => `${name}:${value}\n`).join("")}`;
 }
 
 export async function viduSignature(apiKey: string, signingString: string): Promise<string> {
@@ -34,7 +34,10 @@ export async function verifyViduCallback(
   const nonce = headers.get("x-request-nonce");
   if (!nonce) return { error: "x-request-nonce is missing" };
 
-  const names = (headers.get("x-hmac-signed-headers") ?? "").split(";").map((name) => name.trim()).filter(Boolean);
+  const names = (headers.get("x-hmac-signed-headers") ?? "")
+    .split(";")
+    .map((name) => name.trim())
+    .filter(Boolean);
   // An unsigned nonce could be swapped for a fresh one to replay a captured callback.
   if (!names.some((name) => name.toLowerCase() === "x-request-nonce")) return { error: "x-request-nonce is not a signed header" };
   const signed: [string, string][] = [];

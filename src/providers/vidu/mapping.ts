@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import { invalid } from "../../lib/errors.ts";
-import { aspectRatioFor, asUrlOrDataUri, checkMetadataRatio, checkedImage, rejectReserved, resolutionFor, unsupportedRoute } from "../input.ts";
+import { aspectRatioFor, asUrlOrDataUri, checkedImage, checkMetadataRatio, rejectReserved, resolutionFor, unsupportedRoute } from "../input.ts";
 import { vendorFailure } from "../outcomes.ts";
 import type { GenerationInput, ModelRow, Outcome, PlanContext, SubmitPlan, VendorCall, VendorReply } from "../types.ts";
 import { VIDU_MODERATION, viduError } from "./errors.ts";
@@ -68,8 +68,7 @@ export function planVidu(input: GenerationInput, row: ModelRow<ViduRules>, ctx: 
   if (endpoint === "reference2video" && input.prompt.trim() === "") {
     invalid("prompt", "Vidu reference-to-video needs a prompt.", "missing_required_field");
   }
-  const { images: _images, image_tail: _tail, duration: metaDuration, resolution: metaResolution, aspect_ratio: metaRatio, ...rest } =
-    input.metadata;
+  const { images: _images, image_tail: _tail, duration: metaDuration, resolution: metaResolution, aspect_ratio: metaRatio, ...rest } = input.metadata;
   if (input.seed !== undefined && rest.seed !== undefined && rest.seed !== input.seed) {
     invalid("metadata.seed", "seed and metadata.seed differ; send one of them.");
   }

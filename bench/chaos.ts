@@ -55,7 +55,9 @@ const CHAOS = { seed: SEED, busy: 0.1, error5xx: 0.05, dropAccepted: 0.05, pollE
 /** POSTs start spread over this share of the kill period, so tasks are in every phase at every kill. */
 const SPREAD_SHARE = 0.75;
 const POST_ATTEMPTS = 40;
-const POST_TIMEOUT_MS = 30_000;
+/** Above the gateway's 30 s hold of a duplicate POST, so its answer (409 in progress) is seen rather than a timeout. */
+const POST_TIMEOUT_MS = 45_000;
+const DOWNLOAD_TIMEOUT_MS = 60_000;
 /** Hard stop of the whole run, whatever happens. */
 const RUN_LIMIT_MS = KILLS * KILL_EVERY_MS + FINAL_TIMEOUT_MS + 10 * 60_000;
 
@@ -87,7 +89,7 @@ interface Client {
 
 let stack: Stack | undefined;
 let persistTo: string | undefined;
-/** Followers stop at this time; Infinity until the last restart sets it. */
+/** Clients stop retrying and following at this time; Infinity until the last restart sets it. */
 let followDeadline = Number.POSITIVE_INFINITY;
 
 async function cleanup(): Promise<void> {
@@ -130,7 +132,7 @@ async function gateway(path: string, init: RequestInit = {}): Promise<{ status: 
 const sha256 = (bytes: ArrayBuffer) => createHash("sha256").update(Buffer.from(bytes)).digest("hex");
 
 async function hashOf(url: string): Promise<string | null> {
-  const response = await fetch(url);
+  const response = await fetch(url, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS) });
   return response.ok ? sha256(await response.arrayBuffer()) : null;
 }
 
@@ -150,10 +152,13 @@ function classify(status: number, body: any): { taskId: string } | { refused: { 
   return { refused: { status, code: String(body?.code ?? "no code") } };
 }
 
-/** POSTs until a 200 or a final 4xx, the same body bytes and Idempotency-Key every time, with capped backoff. */
+/**
+ * POSTs until a 200 or a final 4xx, the same body bytes and Idempotency-Key every time, with capped backoff; gives up
+ * after POST_ATTEMPTS or at the deadline (a request still unanswered then is stuck).
+ */
 async function submit(client: Client): Promise<void> {
   const body = JSON.stringify({ ...TEMPLATES[client.vendor], prompt: client.prompt });
-  for (let attempt = 1; attempt <= POST_ATTEMPTS; attempt++) {
+  for (let attempt = 1; attempt <= POST_ATTEMPTS && Date.now() < followDeadline; attempt++) {
     client.attempts = attempt;
     let outcome: ReturnType<typeof classify>;
     try {
@@ -286,10 +291,11 @@ interface Figures {
   succeeded: number;
   failedByCode: Record<string, number>;
   refusedByCode: Record<string, number>;
-  gaveUp: number;
   doubleBilled: Client[];
   orphanBilled: number;
   stuck: Client[];
+  /** Requests that never got an answer to their POST (none, or only 5xx / 409 in progress) by the deadline. */
+  unanswered: Client[];
   wrongBytes: Client[];
   allFinalAfterMs: number | null;
   /** For tasks that became final after the last restart: how long after it. */
@@ -320,12 +326,12 @@ async function figures(clients: Client[], books: Books, lastReadyAt: number): Pr
     succeeded: succeeded.length,
     failedByCode: tally(withTask.filter((c) => c.final?.status === "failed"), (c) => c.final!.errorCode ?? "no code"),
     refusedByCode: tally(clients.filter((c) => c.refused), (c) => `${c.refused!.status} ${c.refused!.code}`),
-    gaveUp: clients.filter((c) => c.gaveUp).length,
+    unanswered: clients.filter((c) => c.gaveUp),
     doubleBilled: clients.filter((c) => acceptedFor(books, c) > 1),
     orphanBilled,
     stuck,
     wrongBytes: wrong,
-    allFinalAfterMs: stuck.length === 0 && withTask.length > 0 ? Math.max(0, lastFinal - lastReadyAt) : null,
+    allFinalAfterMs: stuck.length === 0 && !clients.some((c) => c.gaveUp) && withTask.length > 0 ? Math.max(0, lastFinal - lastReadyAt) : null,
     finalAfterRestartMs: withTask.filter((c) => c.final && c.final.at > lastReadyAt).map((c) => c.final!.at - lastReadyAt),
   };
 }
@@ -337,7 +343,7 @@ function perVendorRows(clients: Client[], books: Books): string[] {
     return row([
       v, mine.length, mine.filter((c) => c.taskId).length, mine.filter((c) => c.final?.status === "succeeded").length,
       mine.filter((c) => c.final?.status === "failed").length, mine.filter((c) => acceptedFor(books, c) > 1).length,
-      mine.filter((c) => c.taskId && !c.final).length, `${s.create} / ${s.accepted}`, show(s.chaos),
+      mine.filter((c) => (c.taskId && !c.final) || c.gaveUp).length, `${s.create} / ${s.accepted}`, show(s.chaos),
     ]);
   });
 }
@@ -365,10 +371,10 @@ function report(f: Figures, clients: Client[], books: Books, restarts: Restart[]
     row(["succeeded", f.succeeded]),
     row(["failed, by error code", show(f.failedByCode)]),
     row(["POSTs refused (final 4xx), by status and code", show(f.refusedByCode)]),
-    row(["POSTs given up (no answer after all attempts)", f.gaveUp]),
     row(["tasks with more than one accepted vendor task", mustBeZero(f.doubleBilled.length)]),
     row(["vendor tasks billed for a request that got no task", f.orphanBilled]),
     row(["tasks stuck after the last restart", mustBeZero(f.stuck.length)]),
+    row(["requests stuck: POST never answered with a task or a 4xx", mustBeZero(f.unanswered.length)]),
     row(["wrong bytes served", mustBeZero(f.wrongBytes.length)]),
     row(["last restart → every task final", f.allFinalAfterMs === null ? "not reached" : `${(f.allFinalAfterMs / 1000).toFixed(1)} s`]),
     row(["tasks final only after the last restart: count, then seconds after it p50 / max", f.finalAfterRestartMs.length === 0 ? "0" :
@@ -376,7 +382,7 @@ function report(f: Figures, clients: Client[], books: Books, restarts: Restart[]
     row(["POST attempts per request: median / p95 / max", `${median(attempts)} / ${percentile(attempts, 95)} / ${Math.max(...attempts)}`]),
     row(["retry causes", show(tally(clients.flatMap((c) => c.retried), (r) => r))]),
     "",
-    row(["vendor", "requests", "tasks", "succeeded", "failed", "> 1 vendor task", "stuck", "vendor creates / accepted", "chaos injected"]),
+    row(["vendor", "requests", "tasks", "succeeded", "failed", "> 1 vendor task", "stuck (task or POST)", "vendor creates / accepted", "chaos injected"]),
     row(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---"]),
     ...perVendorRows(clients, books),
     "",
@@ -387,6 +393,7 @@ function report(f: Figures, clients: Client[], books: Books, restarts: Restart[]
   lines.push(
     ...detail("More than one vendor task", f.doubleBilled, (c) => `${acceptedFor(books, c)} accepted vendor tasks: ${(books.byPrompt.get(c.prompt) ?? []).map((t) => t.id).join(", ")}`),
     ...detail("Stuck", f.stuck, (c) => `still processing; POST retries: ${c.retried.join(", ") || "none"}`),
+    ...detail("POST never answered", f.unanswered, (c) => `${c.attempts} attempts: ${show(tally(c.retried, (r) => r))}`),
     ...detail("Wrong bytes", f.wrongBytes, (c) => `url ${c.final?.url ? "served other bytes" : "missing"}`),
     "",
   );
@@ -425,7 +432,7 @@ async function main(): Promise<number> {
   mkdirSync(dirname(OUT), { recursive: true });
   writeFileSync(OUT, text);
   if (args.keep) console.error(`state and output kept in ${persistTo}`);
-  return f.doubleBilled.length + f.stuck.length + f.wrongBytes.length === 0 ? 0 : 1;
+  return f.doubleBilled.length + f.stuck.length + f.unanswered.length + f.wrongBytes.length === 0 ? 0 : 1;
 }
 
 const hardStop = setTimeout(() => {

@@ -272,13 +272,13 @@ async function servesVendorBytes(books: Books, c: Client): Promise<boolean> {
   return served !== null && expected.includes(served);
 }
 
-/** Every task the API key has, by listing (a retried POST that created a second task would show here). */
-async function listedTaskIds(): Promise<string[]> {
-  const ids: string[] = [];
+/** Every task the API key has, by listing: a task no client learned of (a retry's second task, …) shows here. */
+async function listedTasks(): Promise<{ task_id: string; status: string }[]> {
+  const tasks: { task_id: string; status: string }[] = [];
   for (let after = ""; ; ) {
     const { body } = await gateway(`/v1/video/generations?limit=100${after ? `&after=${after}` : ""}`);
-    ids.push(...(body.data as { task_id: string }[]).map((t) => t.task_id));
-    if (!body.has_more) return ids;
+    tasks.push(...(body.data as { task_id: string; status: string }[]));
+    if (!body.has_more) return tasks;
     after = body.last_id;
   }
 }
@@ -294,6 +294,8 @@ interface Figures {
   doubleBilled: Client[];
   orphanBilled: number;
   stuck: Client[];
+  /** Listed tasks no client got an id for that are still processing at the end. */
+  stuckUnknown: string[];
   /** Requests that never got an answer to their POST (none, or only 5xx / 409 in progress) by the deadline. */
   unanswered: Client[];
   wrongBytes: Client[];
@@ -320,9 +322,12 @@ async function figures(clients: Client[], books: Books, lastReadyAt: number): Pr
   const orphanBilled = clients.filter((c) => !ourPrompts.has(c.prompt)).reduce((n, c) => n + acceptedFor(books, c), 0);
   const stuck = withTask.filter((c) => !c.final);
   const lastFinal = Math.max(...withTask.map((c) => c.final?.at ?? Number.NaN));
+  const known = new Set(withTask.map((c) => c.taskId));
+  const listed = await listedTasks();
   return {
-    created: new Set(withTask.map((c) => c.taskId)).size,
-    listed: new Set(await listedTaskIds()).size,
+    created: known.size,
+    listed: listed.length,
+    stuckUnknown: listed.filter((t) => !known.has(t.task_id) && t.status === "processing").map((t) => t.task_id),
     succeeded: succeeded.length,
     failedByCode: tally(withTask.filter((c) => c.final?.status === "failed"), (c) => c.final!.errorCode ?? "no code"),
     refusedByCode: tally(clients.filter((c) => c.refused), (c) => `${c.refused!.status} ${c.refused!.code}`),
@@ -331,7 +336,7 @@ async function figures(clients: Client[], books: Books, lastReadyAt: number): Pr
     orphanBilled,
     stuck,
     wrongBytes: wrong,
-    allFinalAfterMs: stuck.length === 0 && !clients.some((c) => c.gaveUp) && withTask.length > 0 ? Math.max(0, lastFinal - lastReadyAt) : null,
+    allFinalAfterMs: stuck.length === 0 && !listed.some((t) => t.status === "processing") && !clients.some((c) => c.gaveUp) && withTask.length > 0 ? Math.max(0, lastFinal - lastReadyAt) : null,
     finalAfterRestartMs: withTask.filter((c) => c.final && c.final.at > lastReadyAt).map((c) => c.final!.at - lastReadyAt),
   };
 }
@@ -373,7 +378,7 @@ function report(f: Figures, clients: Client[], books: Books, restarts: Restart[]
     row(["POSTs refused (final 4xx), by status and code", show(f.refusedByCode)]),
     row(["tasks with more than one accepted vendor task", mustBeZero(f.doubleBilled.length)]),
     row(["vendor tasks billed for a request that got no task", f.orphanBilled]),
-    row(["tasks stuck after the last restart", mustBeZero(f.stuck.length)]),
+    row(["tasks stuck after the last restart (clients' tasks + listed tasks no client got)", `${mustBeZero(f.stuck.length + f.stuckUnknown.length)} (${f.stuck.length} + ${f.stuckUnknown.length})`]),
     row(["requests stuck: POST never answered with a task or a 4xx", mustBeZero(f.unanswered.length)]),
     row(["wrong bytes served", mustBeZero(f.wrongBytes.length)]),
     row(["last restart → every task final", f.allFinalAfterMs === null ? "not reached" : `${(f.allFinalAfterMs / 1000).toFixed(1)} s`]),
@@ -393,6 +398,7 @@ function report(f: Figures, clients: Client[], books: Books, restarts: Restart[]
   lines.push(
     ...detail("More than one vendor task", f.doubleBilled, (c) => `${acceptedFor(books, c)} accepted vendor tasks: ${(books.byPrompt.get(c.prompt) ?? []).map((t) => t.id).join(", ")}`),
     ...detail("Stuck", f.stuck, (c) => `still processing; POST retries: ${c.retried.join(", ") || "none"}`),
+    ...(f.stuckUnknown.length === 0 ? [] : ["", `Listed but no client got them, still processing: ${f.stuckUnknown.slice(0, 20).join(", ")}`]),
     ...detail("POST never answered", f.unanswered, (c) => `${c.attempts} attempts: ${show(tally(c.retried, (r) => r))}`),
     ...detail("Wrong bytes", f.wrongBytes, (c) => `url ${c.final?.url ? "served other bytes" : "missing"}`),
     "",
@@ -432,7 +438,7 @@ async function main(): Promise<number> {
   mkdirSync(dirname(OUT), { recursive: true });
   writeFileSync(OUT, text);
   if (args.keep) console.error(`state and output kept in ${persistTo}`);
-  return f.doubleBilled.length + f.stuck.length + f.unanswered.length + f.wrongBytes.length === 0 ? 0 : 1;
+  return f.doubleBilled.length + f.stuck.length + f.stuckUnknown.length + f.unanswered.length + f.wrongBytes.length === 0 ? 0 : 1;
 }
 
 const hardStop = setTimeout(() => {

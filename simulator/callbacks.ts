@@ -2,6 +2,7 @@
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { CallbackSpec, Sim, SimTask } from "./core.ts";
+import { chaosDropsCallback } from "./chaos.ts";
 import { takeFault } from "./faults.ts";
 
 const TIMEOUT_MS = 10_000;
@@ -9,7 +10,8 @@ const TIMEOUT_MS = 10_000;
 /**
  * Delivers one state's callback in the background. A queued `callback` fault applies per attempt:
  * `delayMs` stalls it, `body`/`raw` replace the payload, and a fault with neither drops the attempt
- * (recorded with status 0), which counts as a failed delivery for the vendor's retry rule.
+ * (recorded with status 0), which counts as a failed delivery for the vendor's retry rule. Without a queued fault,
+ * seeded chaos may drop the attempt the same way.
  */
 export function deliverCallback(sim: Sim, task: SimTask, state: string, body: unknown, spec: CallbackSpec): void {
   const url = task.callbackUrl;
@@ -46,6 +48,10 @@ export function deliverCallback(sim: Sim, task: SimTask, state: string, body: un
         task.callbacks.push(record);
         if (fault && fault.body === undefined && fault.raw === undefined) {
           record.error = "dropped by fault";
+          continue;
+        }
+        if (!fault && chaosDropsCallback(sim, task.vendor)) {
+          record.error = "dropped by chaos";
           continue;
         }
         const payload = fault?.raw ?? JSON.stringify(fault?.body !== undefined ? fault.body : body);

@@ -2,6 +2,7 @@
 import type { ServerResponse } from "node:http";
 import type { FileOptions, Sim, SimConfig, SimTask } from "./core.ts";
 import { VIDEO_VARIANTS, finish, isFinal, protocol, resetSim } from "./core.ts";
+import { createChaos, parseChaos } from "./chaos.ts";
 import { parseFault } from "./faults.ts";
 import { MIN_SYNTHETIC_BYTES } from "./files.ts";
 import type { SimRequest } from "./http.ts";
@@ -43,6 +44,23 @@ export async function handleControl(sim: Sim, req: SimRequest, res: ServerRespon
       else sendJson(res, 200, sim.config);
       break;
     }
+    case "GET /chaos":
+      sendJson(res, 200, { chaos: sim.chaos?.config ?? null });
+      break;
+    case "PUT /chaos": {
+      // Replacing the config restarts the dice, so a run that begins with this PUT is reproducible.
+      const parsed = parseChaos(body);
+      if (typeof parsed === "string") bad(400, parsed);
+      else {
+        sim.chaos = createChaos(parsed);
+        sendJson(res, 200, { chaos: parsed });
+      }
+      break;
+    }
+    case "DELETE /chaos":
+      sim.chaos = null;
+      sendJson(res, 200, { chaos: null });
+      break;
     case "GET /faults":
       sendJson(res, 200, { faults: sim.faults });
       break;
@@ -106,6 +124,7 @@ function taskView(sim: Sim, t: SimTask) {
     externalId: t.externalId ?? null,
     kind: t.kind,
     [KIND_NAME[t.vendor]]: t.kind,
+    prompt: typeof t.request.prompt === "string" ? t.request.prompt : null,
     state: protocol(sim, t.vendor).state(t),
     phase: t.phase,
     createdAt: t.createdAt,
@@ -149,6 +168,7 @@ const CONFIG_CHECKS: Record<keyof SimConfig, [Check, string]> = {
   urlTtlMs: [(v) => v === null || nonNegative(v), "null or a number >= 0"],
   maxConcurrent: [(v) => v === null || (Number.isInteger(v) && (v as number) >= 0), "null or an integer >= 0"],
   checkImages: [boolean, "a boolean"],
+  uniqueFiles: [boolean, "a boolean"],
 };
 
 function applyConfig(sim: Sim, body: unknown): string | undefined {

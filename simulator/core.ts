@@ -4,6 +4,7 @@ import type { ServerResponse } from "node:http";
 import { createHmac, randomBytes } from "node:crypto";
 import type { SimRequest } from "./http.ts";
 import { deliverCallback } from "./callbacks.ts";
+import type { Chaos, ChaosKind } from "./chaos.ts";
 
 export type Vendor = "kling" | "vidu" | "jimeng";
 export const VENDORS: readonly Vendor[] = ["kling", "vidu", "jimeng"];
@@ -43,6 +44,11 @@ export interface SimConfig {
   maxConcurrent: number | null;
   /** Decode base64 input images and enforce the vendors' size/ratio limits. */
   checkImages: boolean;
+  /**
+   * Each task's MP4 ends with a `free` box naming its vendor task id, so every task's file is distinct (as a real
+   * vendor's are) and a video served for the wrong task is detectable. Off: every task serves the sample as is.
+   */
+  uniqueFiles: boolean;
 }
 
 export interface FileOptions {
@@ -118,8 +124,10 @@ export interface VendorProtocol {
   /** Answers the request if it is this vendor's; false lets the next protocol try. */
   handle(sim: Sim, req: SimRequest, res: ServerResponse): Promise<boolean>;
   state(task: SimTask): string;
-  /** Error body for a queued fault that gives only a status. */
+  /** Error body for a queued fault that gives only a status (and for chaos 5xx answers). */
   faultBody(status: number): unknown;
+  /** The vendor's documented busy / rate-limit answers (HTTP 429), fresh bodies on each call. */
+  busyAnswers(): unknown[];
   /** What [sim:fail] and a bare `complete {outcome:"failed"}` produce. */
   policyFailure: Failure;
   genericFailure: Failure;
@@ -137,6 +145,10 @@ export interface VendorStats {
   callbacks: number;
   /** Kling external_task_id / Vidu payload → create calls and accepted creates carrying it. */
   byExternalId: Record<string, { calls: number; accepted: number }>;
+  /** Exact prompt text → create calls and accepted creates carrying it (Jimeng has no correlation field). */
+  byPrompt: Record<string, { calls: number; accepted: number }>;
+  /** Seeded chaos outcomes injected (chaos.ts). */
+  chaos: Record<ChaosKind, number>;
 }
 
 export interface Sim {
@@ -148,6 +160,8 @@ export interface Sim {
   faults: Fault[];
   stats: Record<Vendor, VendorStats>;
   busySeen: Set<string>;
+  /** Seeded random chaos; null (the default) injects nothing. */
+  chaos: Chaos | null;
   protocols: Map<Vendor, VendorProtocol>;
   /** Cancels in-flight callback timers/requests on reset and close. */
   pending: Set<() => void>;
@@ -164,6 +178,7 @@ export function createSim(init: { publicUrl: string; credentials: Credentials; c
     faults: [],
     stats: freshStats(),
     busySeen: new Set(),
+    chaos: null,
     protocols: new Map(init.protocols.map((p) => [p.vendor, p])),
     pending: new Set(),
     urlSecret: randomBytes(16),
@@ -172,7 +187,8 @@ export function createSim(init: { publicUrl: string; credentials: Credentials; c
 
 function freshStats(): Record<Vendor, VendorStats> {
   const one = (): VendorStats => ({
-    create: 0, accepted: 0, query: 0, list: 0, cancel: 0, unauthorized: 0, download: 0, callbacks: 0, byExternalId: {},
+    create: 0, accepted: 0, query: 0, list: 0, cancel: 0, unauthorized: 0, download: 0, callbacks: 0, byExternalId: {}, byPrompt: {},
+    chaos: { busy: 0, error5xx: 0, dropAccepted: 0, pollError: 0, dropCallback: 0 },
   });
   return { kling: one(), vidu: one(), jimeng: one() };
 }
@@ -186,6 +202,7 @@ export function resetSim(sim: Sim): void {
   sim.config = { ...sim.defaults };
   sim.stats = freshStats();
   sim.busySeen.clear();
+  sim.chaos = null;
 }
 
 export function protocol(sim: Sim, vendor: Vendor): VendorProtocol {
@@ -224,16 +241,25 @@ export function atCapacity(sim: Sim, vendor: Vendor): boolean {
 
 // ---- stats --------------------------------------------------------------------------------------
 
+/** What a create carries that lets a caller find out later whether it was billed. */
+export interface CreateKeys {
+  externalId?: string;
+  prompt?: unknown;
+}
+
 /** Counts one authenticated create call; call accept() once the vendor has taken the task. */
-export function beginCreate(sim: Sim, vendor: Vendor, externalId: string | undefined): { accept(): void } {
+export function beginCreate(sim: Sim, vendor: Vendor, keys: CreateKeys): { accept(): void } {
   const s = sim.stats[vendor];
   s.create++;
-  const byId = externalId !== undefined ? (s.byExternalId[externalId] ??= { calls: 0, accepted: 0 }) : undefined;
-  if (byId) byId.calls++;
+  const counters = [
+    keys.externalId !== undefined ? (s.byExternalId[keys.externalId] ??= { calls: 0, accepted: 0 }) : undefined,
+    typeof keys.prompt === "string" ? (s.byPrompt[keys.prompt] ??= { calls: 0, accepted: 0 }) : undefined,
+  ].filter((c) => c !== undefined);
+  for (const c of counters) c.calls++;
   return {
     accept() {
       s.accepted++;
-      if (byId) byId.accepted++;
+      for (const c of counters) c.accepted++;
     },
   };
 }

@@ -62,12 +62,22 @@ export async function serveFile(sim: Sim, req: SimRequest, res: ServerResponse):
       sendTruncated(req, res, SAMPLE_MP4);
       return true;
     default: {
-      const bytes = opts.video === "moov-at-end" ? MOOV_AT_END_MP4 : SAMPLE_MP4;
+      const sample = opts.video === "moov-at-end" ? MOOV_AT_END_MP4 : SAMPLE_MP4;
+      const bytes = sim.config.uniqueFiles ? taggedMp4(sample, task.id) : sample;
       if (opts.chunked) sendChunked(req, res, bytes);
       else sendBytes(req, res, bytes, "video/mp4");
       return true;
     }
   }
+}
+
+/** The sample followed by a top-level `free` box naming the task: still a valid MP4, and this task's bytes alone. */
+export function taggedMp4(sample: Buffer, taskId: string): Buffer {
+  const tag = Buffer.from(`simulated vendor task ${taskId}`, "utf8");
+  const header = Buffer.alloc(8);
+  header.writeUInt32BE(8 + tag.length, 0);
+  header.write("free", 4, "latin1");
+  return Buffer.concat([sample, header, tag]);
 }
 
 // ---- synthetic large MP4s (sizeBytes) -----------------------------------------------------------

@@ -4,11 +4,12 @@ import type { ServerResponse } from "node:http";
 import { randomBytes } from "node:crypto";
 import type { Sim, SimTask, VendorProtocol } from "./core.ts";
 import { addTask, atCapacity, beginCreate, firstBusy, mediaUrl, triggersOf } from "./core.ts";
+import { chaosOnCreate, chaosOnQuery, dropAnswer } from "./chaos.ts";
 import { applyFault } from "./faults.ts";
 import type { SimRequest } from "./http.ts";
 import { numericId, sendJson } from "./http.ts";
 import type { Body } from "./validate.ts";
-import { FieldError, checkImage, decodeBase64, isHttpUrl, list, num, parseJsonObject, str } from "./validate.ts";
+import { FieldError, checkImage, decodeBase64, isHttpUrl, list, num, parseJsonObject, peekJson, str } from "./validate.ts";
 import { VOLC_REGION, VOLC_SERVICE, verifyVolcRequest } from "./volc-sign.ts";
 
 const VERSION = "2022-08-31";
@@ -77,6 +78,8 @@ export const jimeng: VendorProtocol = {
     if (status === 401 || status === 403) return businessBody(50400, "Access Denied: Internal Error", null);
     return businessBody(BAD_REQUEST, "Invalid Request", null);
   },
+  // §2.5: 50429 QPS limit, 50430 concurrency limit.
+  busyAnswers: () => [businessBody(50429, MESSAGES[50429]!, null), businessBody(50430, MESSAGES[50430]!, null)],
   policyFailure: { code: "50516", message: MESSAGES[50516]! },
   genericFailure: { code: "50500", message: MESSAGES[50500]! },
 };
@@ -140,8 +143,10 @@ function badRequest(res: ServerResponse, err: unknown): void {
 }
 
 async function submit(sim: Sim, req: SimRequest, res: ServerResponse): Promise<void> {
-  const stat = beginCreate(sim, "jimeng", undefined);
+  const stat = beginCreate(sim, "jimeng", { prompt: peekJson(req.body)?.prompt });
   if (await applyFault(sim, jimeng, "create", res)) return;
+  const chaos = chaosOnCreate(sim, jimeng, res);
+  if (chaos === "answered") return;
   let body: Body;
   let reqKey: string;
   try {
@@ -154,6 +159,7 @@ async function submit(sim: Sim, req: SimRequest, res: ServerResponse): Promise<v
   if (firstBusy(sim, "jimeng", body.prompt) || atCapacity(sim, "jimeng")) return business(res, 50430, MESSAGES[50430]!);
   const task = addTask(sim, "jimeng", { id: numericId(19), kind: reqKey, prompt: body.prompt, request: body });
   stat.accept();
+  if (chaos === "drop") return dropAnswer(sim, "jimeng", res);
   business(res, 10000, "Success", { task_id: task.id });
 }
 
@@ -211,6 +217,7 @@ function checkJimengImage(sim: Sim, field: string, value: unknown, base64: boole
 async function getResult(sim: Sim, req: SimRequest, res: ServerResponse): Promise<void> {
   sim.stats.jimeng.query++;
   if (await applyFault(sim, jimeng, "query", res)) return;
+  if (chaosOnQuery(sim, jimeng, res)) return;
   let reqKey: string;
   let taskId: string;
   let reqJson: Body | undefined;

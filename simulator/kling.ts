@@ -4,12 +4,13 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { errors, jwtVerify } from "jose";
 import type { Sim, SimTask, VendorProtocol } from "./core.ts";
 import { addTask, atCapacity, beginCreate, firstBusy, mediaUrl, triggersOf } from "./core.ts";
+import { chaosOnCreate, chaosOnQuery, dropAnswer } from "./chaos.ts";
 import { applyFault } from "./faults.ts";
 import { SAMPLE_DURATION } from "./files.ts";
 import type { SimRequest } from "./http.ts";
 import { header, sendJson } from "./http.ts";
 import type { Body } from "./validate.ts";
-import { FieldError, bool, checkImage, decodeBase64, httpUrl, isHttpUrl, isObject, list, num, obj, parseJsonObject, str } from "./validate.ts";
+import { FieldError, bool, checkImage, decodeBase64, httpUrl, isHttpUrl, isObject, list, num, obj, parseJsonObject, peekJson, str } from "./validate.ts";
 
 type Family = "text2video" | "image2video" | "multi-image2video";
 
@@ -61,6 +62,11 @@ export const kling: VendorProtocol = {
     }
   },
   faultBody: (status) => ({ ...errorFor(status), request_id: randomUUID() }),
+  // §1.6: 1302 request rate too high, 1303 concurrency above the resource pack's limit.
+  busyAnswers: () => [
+    { code: 1302, message: "request rate too high", request_id: randomUUID() },
+    { code: 1303, message: "parallel task over resource pack limit", request_id: randomUUID() },
+  ],
   policyFailure: { message: "Failure to pass the risk control system" },
   genericFailure: { message: "Task failed due to an internal error, please try again later" },
   // §1.7: the task object itself, unsigned; retries are undocumented, so none.
@@ -134,8 +140,11 @@ async function authenticate(sim: Sim, authorization: string | undefined): Promis
 
 async function create(sim: Sim, req: SimRequest, res: ServerResponse, family: Family): Promise<void> {
   const peek = peekJson(req.body);
-  const stat = beginCreate(sim, "kling", typeof peek?.external_task_id === "string" ? peek.external_task_id : undefined);
+  const externalId = typeof peek?.external_task_id === "string" ? peek.external_task_id : undefined;
+  const stat = beginCreate(sim, "kling", { externalId, prompt: peek?.prompt });
   if (await applyFault(sim, kling, "create", res)) return;
+  const chaos = chaosOnCreate(sim, kling, res);
+  if (chaos === "answered") return;
   let body: Body;
   let spec: Validated;
   try {
@@ -165,20 +174,12 @@ async function create(sim: Sim, req: SimRequest, res: ServerResponse, family: Fa
     extra: { videoId: randomUUID(), units: spec.units },
   });
   stat.accept();
+  if (chaos === "drop") return dropAnswer(sim, "kling", res);
   const data: Body = { task_id: task.id };
   // multi-image2video's create answer has no task_info (§1.5).
   if (family !== "multi-image2video") data.task_info = task.externalId !== undefined ? { external_task_id: task.externalId } : {};
   Object.assign(data, { task_status: "submitted", created_at: task.createdAt, updated_at: task.updatedAt });
   sendJson(res, 200, { code: 0, message: "SUCCEED", request_id: randomUUID(), data });
-}
-
-function peekJson(raw: Buffer): Body | undefined {
-  try {
-    const v: unknown = JSON.parse(raw.toString("utf8"));
-    return isObject(v) ? v : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 interface Validated {
@@ -315,6 +316,7 @@ function checkKlingImage(sim: Sim, field: string, value: unknown, isFrame: boole
 async function query(sim: Sim, res: ServerResponse, family: Family, id: string): Promise<void> {
   sim.stats.kling.query++;
   if (await applyFault(sim, kling, "query", res)) return;
+  if (chaosOnQuery(sim, kling, res)) return;
   const task = findTask(sim, family, id);
   if (!task) return fail(res, { status: 404, code: 1203, message: `Task ${id} does not exist` });
   sendJson(res, 200, { code: 0, message: "SUCCEED", request_id: randomUUID(), data: taskObject(sim, task) });
@@ -330,6 +332,7 @@ function findTask(sim: Sim, family: Family, id: string): SimTask | undefined {
 
 function listTasks(sim: Sim, req: SimRequest, res: ServerResponse, family: Family): void {
   sim.stats.kling.list++;
+  if (chaosOnQuery(sim, kling, res)) return;
   const page = (name: string, def: number, max: number): number => {
     const raw = req.url.searchParams.get(name);
     if (raw === null || raw === "") return def;

@@ -51,6 +51,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     urlTtlMs: null,
     maxConcurrent: null,
     checkImages: true,
+    uniqueFiles: false,
   };
   const sim = createSim({ publicUrl: "", credentials, config, protocols: PROTOCOLS });
 

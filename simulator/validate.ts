@@ -20,6 +20,16 @@ export function isObject(value: unknown): value is Body {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** The body as a JSON object when it is one, without judging it (for counting before validation). */
+export function peekJson(raw: Buffer): Body | undefined {
+  try {
+    const v: unknown = JSON.parse(raw.toString("utf8"));
+    return isObject(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A JSON object body, or a FieldError naming what is wrong with it. */
 export function parseJsonObject(raw: Buffer): Body {
   let value: unknown;

@@ -3,11 +3,12 @@ import type { ServerResponse } from "node:http";
 import { createHmac, randomBytes, randomUUID } from "node:crypto";
 import type { Sim, SimTask, VendorProtocol } from "./core.ts";
 import { addTask, atCapacity, beginCreate, finish, firstBusy, mediaUrl, triggersOf } from "./core.ts";
+import { chaosOnCreate, chaosOnQuery, dropAnswer } from "./chaos.ts";
 import { applyFault } from "./faults.ts";
 import type { SimRequest } from "./http.ts";
 import { header, numericId, sendJson } from "./http.ts";
 import type { Body, FieldErrorKind, ImageInfo } from "./validate.ts";
-import { FieldError, bool, checkImage, httpUrl, isHttpUrl, isObject, list, num, parseDataUri, parseJsonObject, str } from "./validate.ts";
+import { FieldError, bool, checkImage, httpUrl, isHttpUrl, list, num, parseDataUri, parseJsonObject, peekJson, str } from "./validate.ts";
 
 type Endpoint = "text2video" | "img2video" | "start-end2video" | "reference2video";
 
@@ -85,6 +86,11 @@ export const vidu: VendorProtocol = {
     };
     return envelope(status, reasons[status] ?? "InternalServiceFailure", "simulated fault");
   },
+  // §3.6: QuotaExceeded (concurrency) and TooManyRequests (rate).
+  busyAnswers: () => [
+    envelope(429, "QuotaExceeded", "concurrent task quota exceeded, please retry later"),
+    envelope(429, "TooManyRequests", "too many requests, please retry later"),
+  ],
   policyFailure: { code: "CreationPolicyViolation", message: "creation violates the content policy" },
   genericFailure: { code: "InternalServiceFailure", message: "internal service failure" },
   // §3.7: processing/success/failed are delivered; final states are retried 3 times on failure.
@@ -116,6 +122,7 @@ async function handle(sim: Sim, req: SimRequest, res: ServerResponse): Promise<b
   const createMatch = /^\/ent\/v2\/(text2video|img2video|start-end2video|reference2video)$/.exec(path);
   const taskMatch = /^\/ent\/v2\/tasks\/([^/]+)\/(creations|cancel)$/.exec(path);
   if (createMatch && req.method === "POST") await create(sim, req, res, createMatch[1] as Endpoint);
+  else if (path === "/ent/v2/tasks" && req.method === "GET") await listTasks(sim, req, res);
   else if (taskMatch?.[2] === "creations" && req.method === "GET") await query(sim, res, decodeURIComponent(taskMatch[1]!));
   else if (taskMatch?.[2] === "cancel" && req.method === "POST") cancel(sim, req, res, decodeURIComponent(taskMatch[1]!));
   else fail(res, 404, "NotFound", `${req.method} ${path} not found`);
@@ -131,9 +138,12 @@ const REASONS: Record<FieldErrorKind, string> = {
 };
 
 async function create(sim: Sim, req: SimRequest, res: ServerResponse, endpoint: Endpoint): Promise<void> {
-  const peek = peekPayload(req.body);
-  const stat = beginCreate(sim, "vidu", peek);
+  const peek = peekJson(req.body);
+  const payload = typeof peek?.payload === "string" && peek.payload !== "" ? peek.payload : undefined;
+  const stat = beginCreate(sim, "vidu", { externalId: payload, prompt: peek?.prompt });
   if (await applyFault(sim, vidu, "create", res)) return;
+  const chaos = chaosOnCreate(sim, vidu, res);
+  if (chaos === "answered") return;
   let body: Body;
   let v: Validated;
   try {
@@ -157,9 +167,10 @@ async function create(sim: Sim, req: SimRequest, res: ServerResponse, endpoint: 
     externalId: typeof body.payload === "string" && body.payload !== "" ? body.payload : undefined,
     callbackUrl: v.callbackUrl,
     request: body,
-    extra: { seed, credits, creationId: numericId(18) },
+    extra: { seed, credits, creationId: numericId(18), model: v.model, createdAt: isoNanos(Date.now()) },
   });
   stat.accept();
+  if (chaos === "drop") return dropAnswer(sim, "vidu", res);
   // The create answer echoes the request with the values the vendor settled on (§3.4).
   const echo: Body = {
     task_id: task.id,
@@ -180,7 +191,7 @@ async function create(sim: Sim, req: SimRequest, res: ServerResponse, endpoint: 
     watermark: body.watermark ?? false,
     credits,
     ...(v.callbackUrl !== undefined ? { callback_url: v.callbackUrl } : {}),
-    created_at: isoNanos(task.createdAt),
+    created_at: task.extra.createdAt,
   };
   sendJson(res, 200, echo);
 }
@@ -188,15 +199,6 @@ async function create(sim: Sim, req: SimRequest, res: ServerResponse, endpoint: 
 /** Vidu timestamps carry nanoseconds (`2025-04-14T15:29:10.002012956Z`); parsers must cope. */
 function isoNanos(ms: number): string {
   return new Date(ms).toISOString().replace("Z", `${String(Math.floor(Math.random() * 1e6)).padStart(6, "0")}Z`);
-}
-
-function peekPayload(raw: Buffer): string | undefined {
-  try {
-    const v: unknown = JSON.parse(raw.toString("utf8"));
-    return isObject(v) && typeof v.payload === "string" && v.payload !== "" ? v.payload : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 interface Validated {
@@ -266,9 +268,81 @@ function checkViduImage(sim: Sim, field: string, value: unknown): ImageInfo | un
 async function query(sim: Sim, res: ServerResponse, id: string): Promise<void> {
   sim.stats.vidu.query++;
   if (await applyFault(sim, vidu, "query", res)) return;
+  if (chaosOnQuery(sim, vidu, res)) return;
   const task = sim.tasks.get(id);
   if (!task || task.vendor !== "vidu") return fail(res, 404, "TaskNotFound", `task ${id} not found`);
   sendJson(res, 200, taskView(sim, task));
+}
+
+// ---- task list (§3.1 "list with filters"; the shape follows observed use: {tasks:[…]}, pager.page/pager.pagesz) ----
+
+const LIST_PAGE_MAX = 100;
+const LIST_STATES = ["created", "queueing", "processing", "success", "failed"];
+
+interface ListFilter {
+  ids: Set<string> | null;
+  state: string | null;
+  from: number;
+  to: number;
+  page: number;
+  size: number;
+}
+
+/** Parses the list's query; a FieldError names the bad parameter. */
+function listFilter(q: URLSearchParams): ListFilter {
+  const int = (name: string, def: number, min: number, max: number, reason: string): number => {
+    const raw = q.get(name);
+    if (raw === null || raw === "") return def;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) throw new FieldError("invalid", reason, `${name} must be an integer from ${min} to ${max}`);
+    return n;
+  };
+  const time = (name: string, def: number): number => {
+    const raw = q.get(name);
+    if (raw === null || raw === "") return def;
+    const t = Date.parse(raw);
+    if (Number.isNaN(t)) throw new FieldError("invalid", name, `${name} must be an ISO-8601 time`);
+    return t;
+  };
+  const ids = q.getAll("task_ids").flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean);
+  const state = q.get("state") || null;
+  if (state !== null && !LIST_STATES.includes(state)) throw new FieldError("invalid", "state", `state must be one of ${LIST_STATES.join(", ")}`);
+  return {
+    ids: ids.length > 0 ? new Set(ids) : null,
+    state,
+    from: time("created_at.from", -Infinity),
+    to: time("created_at.to", Infinity),
+    page: int("pager.page", 0, 0, 1_000_000, "pager.page"),
+    size: int("pager.pagesz", 20, 1, LIST_PAGE_MAX, "PageSizeOutOfRange"),
+  };
+}
+
+/**
+ * The account's tasks, newest first, one page at a time (a page shorter than pagesz is the last). The simulator has
+ * one Vidu account (one API key, checked in handle), so the caller's tasks are all the Vidu tasks it holds.
+ */
+async function listTasks(sim: Sim, req: SimRequest, res: ServerResponse): Promise<void> {
+  sim.stats.vidu.list++;
+  if (await applyFault(sim, vidu, "query", res)) return;
+  if (chaosOnQuery(sim, vidu, res)) return;
+  let f: ListFilter;
+  try {
+    f = listFilter(req.url.searchParams);
+  } catch (err) {
+    if (!(err instanceof FieldError)) throw err;
+    return fail(res, 400, err.field === "PageSizeOutOfRange" ? "PageSizeOutOfRange" : "FieldInvalid", err.message);
+  }
+  const matches = [...sim.tasks.values()]
+    .filter((t) => t.vendor === "vidu" && (!f.ids || f.ids.has(t.id)) && (!f.state || vidu.state(t) === f.state))
+    .filter((t) => t.createdAt >= f.from && t.createdAt <= f.to)
+    .sort((a, b) => b.createdAt - a.createdAt);
+  const page = matches.slice(f.page * f.size, (f.page + 1) * f.size);
+  sendJson(res, 200, { tasks: page.map((t) => listItem(sim, t)) });
+}
+
+/** A list entry: the Get Generation body plus what the create answer told (task_id, type, model, created_at). */
+function listItem(sim: Sim, task: SimTask): Body {
+  return { task_id: task.id, ...taskView(sim, task), type: task.kind, model: task.extra.model, created_at: task.extra.createdAt };
 }
 
 /** Only tasks not yet scheduled can be cancelled (§3.5); they end failed with err_code UserCancelled. */

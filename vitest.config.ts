@@ -15,7 +15,8 @@ const bindings = gatewayVars({
   simPort: simPort(),
   persistTo: "",
   apiKeys: TEST_API_KEYS,
-  vars: { POLL_INTERVALS: "1s", TASK_DEADLINE: "2m" },
+  // A short WATCHDOG_AFTER: tests of a workflow that failed to start see the watchdog start it within seconds.
+  vars: { POLL_INTERVALS: "1s", TASK_DEADLINE: "2m", WATCHDOG_AFTER: "1s" },
 });
 
 export default defineConfig({

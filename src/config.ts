@@ -20,7 +20,7 @@ const DEFAULTS = {
   TASK_DEADLINE: "2h",
   RATE_LIMIT_PER_MINUTE: "1000",
   MAX_CONCURRENT_TASKS: "500",
-  WATCHDOG_AFTER: "10m",
+  WATCHDOG_AFTER: "10s",
   VIDEO_RETENTION: "30d",
 } as const;
 
@@ -145,7 +145,7 @@ export interface Config {
   webhookSecret: string | null;
   pollIntervalsMs: number[];
   taskDeadlineMs: number;
-  /** A workflow silent this long is restarted; never shorter than twice the longest poll wait. */
+  /** How long past its due report a silent workflow is restarted. */
   watchdogAfterMs: number;
   videoRetentionS: number;
   rateLimitPerMinute: number;
@@ -172,7 +172,6 @@ function build(env: Env): Config {
     throw new ConfigError(`The gateway is misconfigured: ${String(name)} ${issue.message}.`);
   }
   const e = parsed.output;
-  const longestPoll = Math.max(...e.POLL_INTERVALS);
   return {
     apiKeys: e.API_KEYS,
     publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/+$/, "") ?? null,
@@ -180,7 +179,7 @@ function build(env: Env): Config {
     webhookSecret: e.WEBHOOK_SECRET,
     pollIntervalsMs: e.POLL_INTERVALS,
     taskDeadlineMs: e.TASK_DEADLINE,
-    watchdogAfterMs: Math.max(e.WATCHDOG_AFTER, 2 * longestPoll),
+    watchdogAfterMs: e.WATCHDOG_AFTER,
     videoRetentionS: Math.floor(e.VIDEO_RETENTION / 1000),
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     maxConcurrentTasks: e.MAX_CONCURRENT_TASKS,

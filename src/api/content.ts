@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { signingSecret } from "../config.ts";
 import { verifyContentSignature } from "../lib/signed-urls.ts";
+import { serveObject, videoCacheControl } from "../storage/delivery.ts";
 import { serveThroughCache } from "../storage/edge-cache.ts";
 import { videoExpiresAt } from "../tasks/retention.ts";
 import type { TaskRecord } from "../tasks/task-record.ts";
@@ -9,12 +10,12 @@ import { requireApiKey } from "./auth.ts";
 import { ApiError } from "./errors.ts";
 import { findTask, ownedTask } from "./owned-task.ts";
 
-async function thumbnail(bucket: R2Bucket, task: TaskRecord, gone: ApiError): Promise<Response> {
+async function thumbnail(bucket: R2Bucket, task: TaskRecord, gone: ApiError, cacheControl: string): Promise<Response> {
   const key = task.result.cover_key;
   if (!key) throw new ApiError(404, `Task ${task.id} has no thumbnail: its vendor gave no cover image.`, "thumbnail_not_found", "variant");
   const object = await bucket.get(key);
   if (!object) throw gone;
-  const headers = new Headers({ etag: object.httpEtag });
+  const headers = new Headers({ etag: object.httpEtag, "cache-control": cacheControl });
   object.writeHttpMetadata(headers);
   return new Response(object.body, { headers });
 }
@@ -24,9 +25,11 @@ export const content = new Hono<AppEnv>().on(["GET", "HEAD"], "/:id/content", as
   const id = c.req.param("id");
   const { expires, signature } = c.req.query();
   const cfg = c.var.config;
+  const nowS = Math.floor(Date.now() / 1000);
+  const signed = signature !== undefined || expires !== undefined;
   let task: TaskRecord;
-  if (signature !== undefined || expires !== undefined) {
-    if (!(await verifyContentSignature(signingSecret(cfg), id, expires ?? "", signature ?? "", Math.floor(Date.now() / 1000)))) {
+  if (signed) {
+    if (!(await verifyContentSignature(signingSecret(cfg), id, expires ?? "", signature ?? "", nowS))) {
       throw new ApiError(403, "This video link is invalid or has expired; read the task again for a fresh url.", "invalid_signature");
     }
     const found = await findTask(c.env, id);
@@ -42,10 +45,27 @@ export const content = new Hono<AppEnv>().on(["GET", "HEAD"], "/:id/content", as
     throw new ApiError(409, `Task ${id} has no video yet: ${detail}.`, "task_not_ready", "task_id");
   }
   const gone = new ApiError(410, `The video of task ${id} has expired and is no longer stored.`, "video_expired", "task_id");
-  if ((videoExpiresAt(cfg, task) ?? 0) <= Math.floor(Date.now() / 1000)) throw gone;
-  if (c.req.query("variant") === "thumbnail") return thumbnail(c.env.VIDEOS, task, gone);
-  const cacheUrl = `${new URL(c.req.url).origin}/v1/video/generations/${id}/content`;
-  const response = await serveThroughCache(c.executionCtx, c.env.VIDEOS, video.key, video.size, c.req.raw, cacheUrl);
+  const retainedS = (videoExpiresAt(cfg, task) ?? 0) - nowS;
+  if (retainedS <= 0) throw gone;
+  // No cache keeps the video past its URL's expiry (or, with an API key, past the video's retention), and a
+  // key-authenticated answer is for its caller only.
+  const clientMaxAgeS = signed ? Math.min(Number(expires) - nowS, retainedS) : retainedS;
+  const clientCacheControl = videoCacheControl(signed ? "public" : "private", clientMaxAgeS);
+  if (c.req.query("variant") === "thumbnail") return thumbnail(c.env.VIDEOS, task, gone, clientCacheControl);
+  const response = signed
+    ? await serveThroughCache(
+        c.executionCtx,
+        c.env.VIDEOS,
+        video.key,
+        video.size,
+        c.req.raw,
+        `${new URL(c.req.url).origin}/v1/video/generations/${id}/content`,
+        {
+          clientMaxAgeS,
+          edgeMaxAgeS: retainedS,
+        },
+      )
+    : await serveObject(c.env.VIDEOS, video.key, c.req.raw, clientCacheControl);
   if (!response) throw gone;
   return response;
 });

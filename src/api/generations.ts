@@ -1,10 +1,10 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type { Admission } from "../keys/key-object.ts";
+import type { Admission, KeyObject } from "../keys/key-object.ts";
 import { sha256Hex } from "../lib/crypto.ts";
 import { presentTask, publicOrigin } from "../present/task.ts";
 import { cancelTask } from "../tasks/cancel.ts";
-import { createTask } from "../tasks/create.ts";
+import { createTask, newTaskId } from "../tasks/create.ts";
 import { isFinal, publicStatus } from "../tasks/states.ts";
 import type { TaskRecord } from "../tasks/task-record.ts";
 import type { AppEnv } from "./app-env.ts";
@@ -39,10 +39,8 @@ function idempotencyKey(header: string | undefined): string | null {
 }
 
 /** What admission control says, as an answer; null means "go ahead". */
-function refusal(admission: Admission): Response | null {
+function refusal(admission: Exclude<Admission, { kind: "go" }>): Response {
   switch (admission.kind) {
-    case "go":
-      return null;
     case "replay":
       return new Response(admission.response.body, {
         status: admission.response.status,
@@ -55,8 +53,6 @@ function refusal(admission: Admission): Response | null {
         "idempotency_key_reused",
         "Idempotency-Key",
       );
-    case "in_progress":
-      throw new ApiError(409, "A request with this Idempotency-Key is still being processed; retry shortly.", "idempotency_in_progress", "Idempotency-Key");
     case "limited":
       throw new ApiError(
         429,
@@ -67,6 +63,34 @@ function refusal(admission: Admission): Response | null {
         null,
         { "retry-after": String(admission.retryAfterS) },
       );
+  }
+}
+
+/**
+ * Runs `create` and answers with the task whenever one exists: once its TaskObject exists the task will run (its
+ * watchdog starts a workflow that failed to start), so an error after that point must not hide it. An error
+ * before it leaves nothing that can reach a vendor, and frees the Idempotency-Key. When even that cannot be told
+ * (the TaskObject does not answer), the key stays held by this task id, and a retry with it carries on with the same
+ * task once this request's lease ends.
+ */
+async function createOrExplain(
+  env: AppEnv["Bindings"],
+  keys: DurableObjectStub<KeyObject>,
+  idemKey: string | null,
+  taskId: string,
+  create: () => Promise<TaskRecord>,
+): Promise<TaskRecord> {
+  try {
+    return await create();
+  } catch (err) {
+    const existing = await env.TASKS.getByName(taskId)
+      .read()
+      .catch(() => undefined);
+    if (existing) return existing;
+    if (existing === null) {
+      await Promise.allSettled([keys.forgetTask(taskId), idemKey === null ? undefined : keys.abandon(idemKey)]);
+    }
+    throw err;
   }
 }
 
@@ -98,16 +122,10 @@ export const generations = new Hono<AppEnv>()
       const idemKey = idempotencyKey(c.req.header("idempotency-key"));
       const keys = env.KEYS.getByName(c.var.caller.keyId);
       const limits = { perMinute: cfg.rateLimitPerMinute, concurrent: cfg.maxConcurrentTasks };
-      const replay = refusal(await keys.admit(idemKey, await sha256Hex(text), limits));
-      if (replay) return replay;
+      const admission = await keys.admit(idemKey, await sha256Hex(text), limits, newTaskId());
+      if (admission.kind !== "go") return refusal(admission);
 
-      let task: TaskRecord;
-      try {
-        task = await createTask(env, c.var.caller.keyId, origin, request);
-      } catch (err) {
-        if (idemKey !== null) await keys.abandon(idemKey);
-        throw err;
-      }
+      const task = await createOrExplain(c.env, keys, idemKey, admission.taskId, () => createTask(env, c.var.caller.keyId, origin, request, admission.taskId));
       if (task.state === "failed" && task.error) {
         // The vendor refused the request itself: that refusal is the answer, also for a replay.
         const { status, code, message } = task.error;
@@ -118,7 +136,10 @@ export const generations = new Hono<AppEnv>()
         throw error;
       }
       const body = JSON.stringify(await presentTask(cfg, origin, task));
-      await keys.settle(idemKey, { status: 200, body });
+      // The task runs whatever happens to this record: a retry with the key then carries on with the same task.
+      await keys
+        .settle(idemKey, { status: 200, body })
+        .catch((err: Error) => console.error(`task ${task.id}: its Idempotency-Key was not settled: ${err.message}`));
       return c.body(body, 200, { "content-type": "application/json" });
     },
   )

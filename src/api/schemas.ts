@@ -18,7 +18,14 @@ export const GenerationBody = v.strictObject({
   fps: v.optional(int("fps", 1, 240)),
   width: v.optional(int("width", 16, 8192)),
   height: v.optional(int("height", 16, 8192)),
-  size: v.optional(v.pipe(v.string("size must be a string like 1920x1080"), v.regex(/^\d{2,5}x\d{2,5}$/, "size must look like 1920x1080 (WIDTHxHEIGHT)"))),
+  size: v.optional(
+    v.pipe(
+      v.string("size must be a string like 1920x1080"),
+      v.regex(/^\d{2,5}x\d{2,5}$/, "size must look like 1920x1080 (WIDTHxHEIGHT)"),
+      // The same bounds as width and height.
+      v.check((size) => size.split("x").every((n) => Number(n) >= 16 && Number(n) <= 8192), "size's width and height must each be from 16 to 8192"),
+    ),
+  ),
   image: v.optional(
     v.pipe(v.string("image must be a string: an http(s) URL, a data URI or raw base64"), v.nonEmpty("image must not be empty; leave it out for text-to-video")),
   ),

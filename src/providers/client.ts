@@ -11,8 +11,8 @@ function vendorOf(provider: AnyProvider, cfg: Config) {
 }
 
 /**
- * Makes one vendor call and lets the provider read the answer. Transport failures (network, timeout,
- * a body that is not JSON) are transient whatever the vendor: the caller retries with backoff.
+ * Makes one vendor call and lets the provider read the answer. Transport failures (network, timeout, a body that
+ * is not JSON) are transient whatever the vendor, and in doubt: the request may have reached the vendor.
  */
 export async function exchange(provider: AnyProvider, cfg: Config, call: VendorCall, interpret: (reply: VendorReply) => Outcome): Promise<Outcome> {
   const { baseUrl, credentials } = vendorOf(provider, cfg);
@@ -24,9 +24,8 @@ export async function exchange(provider: AnyProvider, cfg: Config, call: VendorC
   try {
     response = await fetch(url, { method: call.method, headers, body: bodyText, signal: AbortSignal.timeout(TIMEOUT_MS) });
   } catch (err) {
-    // A timeout means the request went out and the answer never came; other failures are the connection's.
-    const inDoubt = (err as Error).name === "TimeoutError";
-    return { kind: "transient", message: `${provider.name} did not answer: ${(err as Error).message}`, inDoubt };
+    // A timeout, or a connection that broke after the request was sent: nothing says the vendor did not act on it.
+    return { kind: "transient", message: `${provider.name} did not answer: ${(err as Error).message}` };
   }
   const text = await response.text();
   let body: unknown;
@@ -34,9 +33,10 @@ export async function exchange(provider: AnyProvider, cfg: Config, call: VendorC
     body = JSON.parse(text);
   } catch {
     if (response.status === 429) return { kind: "busy", message: `${provider.name} is busy (HTTP 429)` };
-    // A 2xx the vendor could not finish saying may still have created something; an error page did not.
-    const inDoubt = response.ok;
-    return { kind: "transient", message: `${provider.name} answered HTTP ${response.status} with a body that is not JSON`, inDoubt };
+    // A proxy's error page (502/504 in HTML) says nothing of what the vendor behind it did.
+    return { kind: "transient", message: `${provider.name} answered HTTP ${response.status} with a body that is not JSON` };
   }
-  return interpret({ status: response.status, body });
+  const outcome = interpret({ status: response.status, body });
+  if (outcome.kind === "transient" && outcome.staleCredentials) provider.forgetDerivedCredentials?.(credentials);
+  return outcome;
 }

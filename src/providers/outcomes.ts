@@ -19,7 +19,12 @@ export const vendorFailure = {
   lost: (vendor: string, why: string) => failed(502, "upstream_task_lost", `${vendor} no longer knows this task: ${why}`),
 };
 
-/** Outcome for a transport-level answer: 429 busy, 5xx and unknown statuses transient. */
+/** A transient answer the vendor documents as creating nothing (its own error code): a submission may be sent again. */
+export function retryLater(message: string): Outcome {
+  return { kind: "transient", message, safeToRetry: true };
+}
+
+/** Outcome for a transport-level answer: 429 busy, 5xx and unknown statuses transient (and, on a submission, in doubt). */
 export function byHttpStatus(vendor: string, status: number, why: string): Outcome {
   if (status === 429) return { kind: "busy", message: `${vendor} is busy: ${why}` };
   return { kind: "transient", message: `${vendor} answered HTTP ${status}: ${why}` };

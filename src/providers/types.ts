@@ -61,6 +61,8 @@ export interface PlanContext {
   taskId: string;
   /** This gateway's per-task callback URL, for vendors that call back. */
   callbackUrl: string;
+  /** When the task was made (Unix ms): bounds a later search for it at the vendor. */
+  createdMs: number;
 }
 
 /** What a vendor answer means to the workflow. */
@@ -70,8 +72,12 @@ export type Outcome =
   | { kind: "succeeded"; videoUrl: string; coverUrl?: string; seed?: number }
   | { kind: "failed"; error: TaskError }
   | { kind: "busy"; message: string }
-  /** `inDoubt`: the vendor may have acted on the request although no usable answer came back (a timeout). */
-  | { kind: "transient"; message: string; inDoubt?: boolean }
+  /**
+   * Try again later. A submission that met a transient answer is in doubt (the vendor may have created the task,
+   * e.g. the connection broke after the request went out) unless `safeToRetry`: the vendor's own documented error
+   * code says nothing was created. `staleCredentials`: derived credentials (a cached token) must be made anew.
+   */
+  | { kind: "transient"; message: string; safeToRetry?: boolean; staleCredentials?: boolean }
   /** A lookup found no such task: a lost submit answer really was lost, so submitting again is safe. */
   | { kind: "absent" };
 
@@ -106,7 +112,12 @@ export interface Provider<V extends VendorId = VendorId, Rules = unknown> {
    * Finds a task by our own task id, for vendors that support it, so a submit whose answer was lost is found
    * rather than paid for twice. `interpret` answers accepted (with the vendor's id), absent or transient.
    */
-  lookup?: { call(taskId: string, ref: Record<string, string>): VendorCall; interpret(reply: VendorReply, taskId: string): Outcome };
+  lookup?: {
+    call(taskId: string, ref: Record<string, string>): VendorCall;
+    interpret(reply: VendorReply, taskId: string): Outcome;
+    /** Whether this task can be found (Vidu: only when its payload is ours); always, when absent. */
+    possible?(ref: Record<string, string>): boolean;
+  };
   /** The vendor's cancel call, for vendors that can cancel a task (Vidu). */
   cancelCall?(upstreamId: string): VendorCall;
   /**
@@ -116,6 +127,8 @@ export interface Provider<V extends VendorId = VendorId, Rules = unknown> {
   verifyCallback?(credentials: CredentialsOf<V>, request: Request, nowMs: number): Promise<{ nonce: string } | { error: string }>;
   /** Reads a callback body (untrusted) into the vendor task id (when it carries one) and status; null when malformed. */
   readCallback?(body: unknown): { upstreamId: string | null; status: string } | null;
+  /** Drops what is derived from the credentials and cached (Kling's signed token) once the vendor refuses it as expired. */
+  forgetDerivedCredentials?(credentials: CredentialsOf<V>): void;
 }
 
 /** A provider of any vendor, as the registry and the workflow hold it. */

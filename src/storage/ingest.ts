@@ -39,12 +39,14 @@ export async function ingestVideo(
   bucket: R2Bucket,
   key: string,
   response: Response,
-  opts: { partSize?: number; onProgress?: () => Promise<void> } = {},
+  opts: { partSize?: number; onProgress?: () => Promise<void>; onBytes?: () => void } = {},
 ): Promise<StoredVideo> {
   if (!response.body) throw new IngestError("the response has no body", true);
   const hash = sha256Sink();
   const progress = progressMeter(opts.onProgress);
+  // Every chunk (or part) of the download: hashed, counted, and a sign the download is alive.
   const account = async (bytes: Uint8Array) => {
+    opts.onBytes?.();
     await hash.write(bytes);
     await progress(bytes.byteLength);
   };

@@ -21,24 +21,27 @@ export interface TaskRequest {
   user: string | null;
 }
 
-function newTaskId(): string {
+export function newTaskId(): string {
   return `vgt_${Date.now().toString(36)}${toHex(crypto.getRandomValues(new Uint8Array(10)))}`;
 }
 
 /**
- * Creates the task and its workflow, then waits (held by the TaskObject) for the vendor's acceptance. `provider.plan`
- * may throw an InputError before anything is stored.
+ * Creates task `id` and its workflow, then waits (held by the TaskObject) for the vendor's acceptance. Idempotent
+ * for one id, so a retry that resumes a POST which died part-way finishes the same task. `plan` may throw an
+ * InputError before anything is stored. Once the TaskObject exists the task runs even if what follows fails: its
+ * watchdog starts the workflow.
  */
-export async function createTask(env: Env, owner: string, origin: string, request: TaskRequest): Promise<TaskRecord> {
+export async function createTask(env: Env, owner: string, origin: string, request: TaskRequest, id: string): Promise<TaskRecord> {
   const cfg = config(env);
-  const id = newTaskId();
   const { provider, spec } = request.model;
   const callbackUrl = `${origin}/v1/callbacks/${provider.vendor}/${id}?token=${await callbackToken(signingSecret(cfg), id)}`;
-  const plan = request.model.plan(request.input, { taskId: id, callbackUrl });
-  await savePlan(env.VIDEOS, id, plan);
   const now = Date.now();
+  const plan = request.model.plan(request.input, { taskId: id, callbackUrl, createdMs: now });
+  await savePlan(env.VIDEOS, id, plan);
+  // Indexed first: a task is listed and counted from the moment it can exist.
+  await env.KEYS.getByName(owner).addTask(id, now);
   const stub = env.TASKS.getByName(id);
-  await stub.create({
+  const created = await stub.create({
     id,
     owner,
     model: spec.id,
@@ -51,7 +54,12 @@ export async function createTask(env: Env, owner: string, origin: string, reques
     webhook_url: request.webhookUrl,
     upstream_ref: plan.ref,
   });
-  await env.KEYS.getByName(owner).addTask(id, now);
-  await startWorkflow(env, id);
-  return (await stub.waitFor("accepted", ACCEPT_WAIT_MS))!;
+  try {
+    await startWorkflow(env, id);
+    return (await stub.waitFor("accepted", ACCEPT_WAIT_MS)) ?? created;
+  } catch (err) {
+    // The task exists and its watchdog will start the workflow; the POST answers with the task as it is.
+    console.error(`task ${id}: starting its workflow or waiting for the vendor failed; the watchdog takes over: ${(err as Error).message}`);
+    return (await stub.read().catch(() => null)) ?? created;
+  }
 }

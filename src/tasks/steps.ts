@@ -4,10 +4,10 @@ import { taskError, vendorTrouble } from "../lib/errors.ts";
 import { exchange } from "../providers/client.ts";
 import { providerFor } from "../providers/registry.ts";
 import type { Outcome } from "../providers/types.ts";
-import { IMMUTABLE } from "../storage/delivery.ts";
 import { IngestError, ingestVideo, type StoredVideo, storedVideo } from "../storage/ingest.ts";
 import { coverKey, videoKey } from "../storage/layout.ts";
 import { loadPlan } from "../storage/requests.ts";
+import { INGEST_GRACE_MS, INGEST_STALL_MS } from "./liveness.ts";
 import { isFinal } from "./states.ts";
 import type { TaskRecord } from "./task-record.ts";
 
@@ -40,24 +40,31 @@ async function liveTask(env: Env, id: string): Promise<TaskRecord | null> {
   return record && !isFinal(record.state) ? record : null;
 }
 
-async function failIfLate(env: Env, record: TaskRecord): Promise<boolean> {
-  if (Date.now() <= record.deadline_ms) return false;
+/** Fails the task as `upstream_timeout` once `graceMs` past its TASK_DEADLINE; true when it did. */
+async function failIfLate(env: Env, record: TaskRecord, graceMs = 0): Promise<boolean> {
+  if (Date.now() <= record.deadline_ms + graceMs) return false;
+  const what = record.state === "ingesting" ? "The vendor's video could not be copied" : "The vendor did not finish the task";
   await task(env, record.id).failed(
-    taskError(
-      504,
-      "upstream_timeout",
-      `The vendor did not finish the task before the gateway's deadline (TASK_DEADLINE); last vendor status: ${record.upstream.status ?? "none"}.`,
-    ),
+    taskError(504, "upstream_timeout", `${what} before the gateway's deadline (TASK_DEADLINE); last vendor status: ${record.upstream.status ?? "none"}.`),
   );
   return true;
+}
+
+/** A vendor task made for a task that was cancelled meanwhile: cancelled at the vendor too, where the vendor can. */
+async function cancelUpstream(env: Env, vendor: TaskRecord["vendor"], upstreamId: string): Promise<void> {
+  const provider = providerFor(vendor);
+  if (provider.cancelCall) await exchange(provider, config(env), provider.cancelCall(upstreamId), () => ({ kind: "pending", vendorStatus: "cancelling" }));
 }
 
 function unexpected(outcome: Outcome): never {
   throw new Error(`unexpected vendor outcome "${outcome.kind}"`);
 }
 
-/** Submits once. Transient answers throw so the step retries with backoff; busy is returned for a durable wait. */
-export async function submitStep(env: Env, id: string): Promise<SubmitResult> {
+/**
+ * Submits once. Transient answers throw so the step retries with backoff; busy is returned for a durable wait.
+ * `firstWaitMs` is the workflow's wait before its first poll, so the watchdog knows when to hear from it again.
+ */
+export async function submitStep(env: Env, id: string, firstWaitMs: number): Promise<SubmitResult> {
   const record = await liveTask(env, id);
   if (!record) return ended("cancelled");
   if (record.upstream.id) return { kind: "accepted" };
@@ -65,11 +72,14 @@ export async function submitStep(env: Env, id: string): Promise<SubmitResult> {
   const cfg = config(env);
   const provider = providerFor(record.vendor);
   const stub = task(env, id);
+  // Loaded before the attempt is opened: failing to read our own copy must not leave a submission in doubt.
+  const plan = await loadPlan(env.VIDEOS, id);
 
   // An earlier attempt may have reached the vendor and lost its answer: find that task instead of paying twice,
   // or, with a vendor that cannot look a task up by our id, give up rather than risk a second paid task.
   if (await stub.beginSubmit()) {
-    if (!provider.lookup) {
+    const lookup = provider.lookup?.possible?.(record.upstream.ref) === false ? undefined : provider.lookup;
+    if (!lookup) {
       await stub.failed(
         taskError(
           502,
@@ -79,53 +89,62 @@ export async function submitStep(env: Env, id: string): Promise<SubmitResult> {
       );
       return ended("submission_unknown");
     }
-    const found = await exchange(provider, cfg, provider.lookup.call(id, record.upstream.ref), (reply) => provider.lookup!.interpret(reply, id));
-    if (found.kind === "accepted") {
-      await stub.submitted(found.upstreamId);
-      return { kind: "accepted" };
-    }
+    const found = await exchange(provider, cfg, lookup.call(id, record.upstream.ref), (reply) => lookup.interpret(reply, id));
+    if (found.kind === "accepted") return accepted(env, id, record, found.upstreamId, found.seed ?? null, firstWaitMs);
     if (found.kind !== "absent") throw vendorTrouble(`could not check for an earlier submission: ${"message" in found ? found.message : found.kind}`);
   }
 
-  const plan = await loadPlan(env.VIDEOS, id);
   const outcome = await exchange(provider, cfg, plan.call, provider.interpretSubmit);
   switch (outcome.kind) {
     case "accepted":
-      await stub.submitted(outcome.upstreamId, outcome.seed ?? null);
-      return { kind: "accepted" };
+      return accepted(env, id, record, outcome.upstreamId, outcome.seed ?? null, firstWaitMs);
     case "busy":
       await stub.closeSubmit();
       await stub.noteVendorStatus("busy", Math.max(...BUSY_WAIT_MS));
       return { kind: "busy", message: outcome.message };
     case "failed":
+      await stub.closeSubmit();
       await stub.failed(outcome.error);
       return ended("refused");
     case "transient":
-      if (!outcome.inDoubt) await stub.closeSubmit();
+      // Only the vendor's own word that nothing was created closes the attempt; otherwise the next one looks first.
+      if (outcome.safeToRetry) await stub.closeSubmit();
       throw vendorTrouble(outcome.message);
     default:
       return unexpected(outcome);
   }
 }
 
-/** Asks the vendor once how the task is doing. Busy and transient answers just mean "ask again later". */
-export async function pollStep(env: Env, id: string): Promise<PollResult> {
+/** Records the vendor's acceptance; a task cancelled during the submission has its new vendor task cancelled too. */
+async function accepted(env: Env, id: string, record: TaskRecord, upstreamId: string, seed: number | null, firstWaitMs: number): Promise<SubmitResult> {
+  if (await task(env, id).submitted(upstreamId, seed, firstWaitMs)) return { kind: "accepted" };
+  await cancelUpstream(env, record.vendor, upstreamId);
+  return ended("cancelled");
+}
+
+/**
+ * Asks the vendor once how the task is doing. Busy and transient answers just mean "ask again later" (in
+ * `nextWaitMs`). Past TASK_DEADLINE the vendor is still asked once: a video it finished is delivered.
+ */
+export async function pollStep(env: Env, id: string, nextWaitMs: number): Promise<PollResult> {
   const record = await liveTask(env, id);
   if (!record) return ended("cancelled");
   if (record.state === "ingesting") return { kind: "done" };
-  if (await failIfLate(env, record)) return ended("past_deadline");
   const provider = providerFor(record.vendor);
   const outcome = await exchange(provider, config(env), provider.pollCall(record.upstream.id!, record.upstream.ref), provider.interpretPoll);
   const stub = task(env, id);
+  const unfinished = outcome.kind === "pending" || outcome.kind === "busy" || outcome.kind === "transient";
+  if (unfinished && (await failIfLate(env, record))) return ended("past_deadline");
   switch (outcome.kind) {
     case "pending":
-      await stub.noteVendorStatus(outcome.vendorStatus);
+      await stub.noteVendorStatus(outcome.vendorStatus, nextWaitMs);
       return { kind: "pending" };
     case "busy":
+      await stub.expectNext(nextWaitMs);
       return { kind: "pending" };
     case "transient":
       // A vendor that keeps erroring on the same task is given up on after a few polls, not at the deadline.
-      if ((await stub.notePollError()) < MAX_POLL_ERRORS) return { kind: "pending" };
+      if ((await stub.notePollError(nextWaitMs)) < MAX_POLL_ERRORS) return { kind: "pending" };
       await stub.failed(taskError(502, "upstream_error", `${provider.name} kept failing to report the task: ${outcome.message}`));
       return ended("refused");
     case "succeeded":
@@ -141,31 +160,58 @@ export async function pollStep(env: Env, id: string): Promise<PollResult> {
 
 const EXPIRED = new Set([401, 403, 404, 410]);
 
-/** Streams the vendor's video into R2 (constant memory) and reads its real metadata from the MP4 itself. */
-export async function ingestStep(env: Env, id: string): Promise<StoredVideo | null> {
+/**
+ * Streams the vendor's video into R2 (constant memory) and reads its real metadata from the MP4 itself. A download
+ * that stalls (no part for INGEST_STALL_MS) is aborted and retried, and TASK_DEADLINE (plus INGEST_GRACE_MS) ends
+ * the retries: every wait has an end.
+ */
+export async function ingestStep(env: Env, id: string, stallMs = INGEST_STALL_MS): Promise<StoredVideo | null> {
   const key = videoKey(id);
   const done = await storedVideo(env.VIDEOS, key);
   if (done) return done;
   const record = await liveTask(env, id);
   if (!record?.result.video_url) return null;
-  const response = await fetch(record.result.video_url, { headers: { "accept-encoding": "identity" } });
-  if (!response.ok) {
-    await response.body?.cancel();
-    if (EXPIRED.has(response.status)) await refreshVideoUrl(env, record);
-    throw vendorTrouble(`downloading the video from the vendor failed with HTTP ${response.status}`);
-  }
+  if (await failIfLate(env, record, INGEST_GRACE_MS)) return null;
+  const stall = stallGuard(stallMs);
   try {
-    return await ingestVideo(env.VIDEOS, key, response, { onProgress: () => task(env, id).heartbeat() });
+    const response = await fetch(record.result.video_url, { headers: { "accept-encoding": "identity" }, signal: stall.signal }).catch((err: Error) => {
+      throw vendorTrouble(`downloading the video from the vendor failed: ${err.message}`);
+    });
+    if (!response.ok) {
+      await response.body?.cancel();
+      if (EXPIRED.has(response.status)) await refreshVideoUrl(env, record);
+      throw vendorTrouble(`downloading the video from the vendor failed with HTTP ${response.status}`);
+    }
+    await task(env, id).heartbeat();
+    return await ingestVideo(env.VIDEOS, key, response, { onProgress: () => task(env, id).heartbeat(), onBytes: stall.alive });
   } catch (err) {
+    if (stall.signal.aborted) throw vendorTrouble(`the vendor's download stalled: no data for ${stallMs / 1000} s`);
     if (!(err instanceof IngestError)) throw err;
     if (err.retryable) throw vendorTrouble(err.message);
     // Junk (an HTML error page, not an MP4) will not improve on retry and must never become a video.
     await task(env, id).failed(taskError(502, "invalid_video", `The vendor's file is not a usable MP4: ${err.message}`));
     return null;
+  } finally {
+    stall.stop();
   }
 }
 
+/** An abort signal that fires once `ms` pass without `alive()` being called. */
+function stallGuard(ms: number): { signal: AbortSignal; alive(): void; stop(): void } {
+  const controller = new AbortController();
+  let timer = setTimeout(() => controller.abort(), ms);
+  return {
+    signal: controller.signal,
+    alive() {
+      clearTimeout(timer);
+      timer = setTimeout(() => controller.abort(), ms);
+    },
+    stop: () => clearTimeout(timer),
+  };
+}
+
 const MAX_COVER_BYTES = 10 * 2 ** 20;
+const COVER_TIMEOUT_MS = 30_000;
 
 /**
  * Copies the vendor's cover image (Vidu gives one) next to the video. Best effort: a missing or odd cover
@@ -177,14 +223,14 @@ export async function coverStep(env: Env, id: string): Promise<string | null> {
   const key = coverKey(id);
   if (await env.VIDEOS.head(key)) return key;
   try {
-    const response = await fetch(record.result.cover_url);
+    const response = await fetch(record.result.cover_url, { signal: AbortSignal.timeout(COVER_TIMEOUT_MS) });
     const type = response.headers.get("content-type") ?? "";
     const length = Number(response.headers.get("content-length"));
     if (!response.ok || !type.startsWith("image/") || !(length > 0 && length <= MAX_COVER_BYTES)) {
       await response.body?.cancel();
       return null;
     }
-    await env.VIDEOS.put(key, response.body, { httpMetadata: { contentType: type, cacheControl: IMMUTABLE } });
+    await env.VIDEOS.put(key, response.body, { httpMetadata: { contentType: type } });
     return key;
   } catch {
     return null;

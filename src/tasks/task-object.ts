@@ -4,6 +4,7 @@ import type { Env } from "../env.ts";
 import type { TaskError } from "../lib/errors.ts";
 import { Waiters } from "../lib/waiters.ts";
 import type { StoredVideo } from "../storage/ingest.ts";
+import { INGEST_STALL_MS, START_MS, STEP_MS } from "./liveness.ts";
 import { canMove, isFinal, type TaskState } from "./states.ts";
 import { blankTask, type NewTask, type TaskRecord, type WebhookAttempt } from "./task-record.ts";
 import { restartWorkflow } from "./workflow-control.ts";
@@ -17,6 +18,9 @@ type Milestone = "accepted" | "final";
 function needsWorkflow(task: TaskRecord): boolean {
   return !isFinal(task.state) || (task.webhook.url !== null && !task.webhook.done);
 }
+
+/** How soon the owner's books are tried again after a failed notice. */
+const NOTIFY_RETRY_MS = 5_000;
 
 /**
  * One task's single source of truth (one SQLite Durable Object per task). Every state change goes through
@@ -37,18 +41,34 @@ export class TaskObject extends DurableObject<Env> {
     return row ? (JSON.parse(row.data) as TaskRecord) : null;
   }
 
-  /** Every write is also a heartbeat of the workflow, and re-arms (or clears) the watchdog. */
-  private save(task: TaskRecord): TaskRecord {
-    const saved = { ...task, watchdog: { ...task.watchdog, heartbeat_ms: Date.now() } };
+  /**
+   * Every write is also a report of the workflow, which says within how long its next one is due (`nextInMs`);
+   * the alarm is armed for that plus WATCHDOG_AFTER, or for a retry of the owner's notice, or cleared.
+   */
+  private save(task: TaskRecord, nextInMs = STEP_MS): TaskRecord {
+    const saved = { ...task, watchdog: { ...task.watchdog, due_ms: Date.now() + nextInMs } };
     this.ctx.storage.sql.exec("INSERT OR REPLACE INTO task (one, data) VALUES (1, ?)", JSON.stringify(saved));
-    if (needsWorkflow(saved)) void this.ctx.storage.setAlarm(this.watchdogDue(saved));
-    else void this.ctx.storage.deleteAlarm();
+    const alarm = this.alarmAt(saved);
+    if (alarm === null) void this.ctx.storage.deleteAlarm();
+    else void this.ctx.storage.setAlarm(alarm);
     this.waiters.wake();
     return saved;
   }
 
-  private watchdogDue(task: TaskRecord): number {
-    return Math.max(task.watchdog.heartbeat_ms, task.watchdog.quiet_until_ms) + config(this.env).watchdogAfterMs;
+  private alarmAt(task: TaskRecord): number | null {
+    const watchdog = needsWorkflow(task) ? task.watchdog.due_ms + config(this.env).watchdogAfterMs : null;
+    const notice = isFinal(task.state) && !task.owner_notified ? Date.now() + NOTIFY_RETRY_MS : null;
+    if (watchdog === null || notice === null) return watchdog ?? notice;
+    return Math.min(watchdog, notice);
+  }
+
+  /** Tells the key the task is final (it no longer counts against the concurrency limit); the alarm retries a lost notice. */
+  private async notifyOwner(): Promise<void> {
+    const task = this.current();
+    if (task.owner_notified || !isFinal(task.state)) return;
+    await this.env.KEYS.getByName(task.owner).finished(task.id);
+    const now = this.current();
+    this.save({ ...now, owner_notified: true }, Math.max(0, now.watchdog.due_ms - Date.now()));
   }
 
   private current(): TaskRecord {
@@ -58,19 +78,18 @@ export class TaskObject extends DurableObject<Env> {
   }
 
   /** The one place a task changes state; an illegal move (e.g. out of a final state) changes nothing and says so. */
-  private move(to: TaskState, update: (task: TaskRecord) => Partial<TaskRecord> = () => ({})): boolean {
+  private move(to: TaskState, update: (task: TaskRecord) => Partial<TaskRecord> = () => ({}), nextInMs = STEP_MS): boolean {
     const task = this.current();
     if (!canMove(task.state, to)) return false;
     const now = nowS();
-    this.save({ ...task, ...update(task), state: to, updated_at: now, completed_at: isFinal(to) ? now : null });
-    // The key's concurrency count only covers processing tasks.
-    if (isFinal(to)) this.ctx.waitUntil(this.env.KEYS.getByName(task.owner).finished(task.id));
+    this.save({ ...task, ...update(task), state: to, updated_at: now, completed_at: isFinal(to) ? now : null }, nextInMs);
+    if (isFinal(to)) this.ctx.waitUntil(this.notifyOwner().catch(() => {})); // the alarm retries
     return true;
   }
 
   /** Idempotent: a second create returns the first task unchanged. */
   async create(fields: NewTask): Promise<TaskRecord> {
-    return this.load() ?? this.save(blankTask(fields, Date.now()));
+    return this.load() ?? this.save(blankTask(fields, Date.now()), START_MS);
   }
 
   async read(): Promise<TaskRecord | null> {
@@ -95,45 +114,50 @@ export class TaskObject extends DurableObject<Env> {
     this.save({ ...this.current(), submit: { open: false } });
   }
 
-  /** The workflow is alive (e.g. mid-download). */
+  /** The workflow is alive mid-download; its next sign is the next part of the video. */
   async heartbeat(): Promise<void> {
-    this.save(this.current());
+    this.save(this.current(), INGEST_STALL_MS);
   }
 
-  /** `quietMs`: a planned wait before the workflow's next report (e.g. a busy vendor's back-off). */
-  async noteVendorStatus(status: string, quietMs = 0): Promise<void> {
+  /** The workflow now waits (the next poll, or a busy vendor's back-off) and reports again within `nextInMs`. */
+  async expectNext(nextInMs: number): Promise<void> {
+    this.save(this.current(), nextInMs);
+  }
+
+  /** The vendor's status of the task; the workflow reports again within `nextInMs`. */
+  async noteVendorStatus(status: string, nextInMs: number): Promise<void> {
     const task = this.current();
     if (isFinal(task.state)) return;
     const updated_at = task.upstream.status === status ? task.updated_at : nowS();
-    this.save({
-      ...task,
-      updated_at,
-      upstream: { ...task.upstream, status },
-      poll: { errors: 0 },
-      watchdog: { ...task.watchdog, quiet_until_ms: Date.now() + quietMs },
-    });
+    this.save({ ...task, updated_at, upstream: { ...task.upstream, status }, poll: { errors: 0 } }, nextInMs);
   }
 
   /** Counts a poll that met a transient vendor error; returns how many happened in a row. */
-  async notePollError(): Promise<number> {
+  async notePollError(nextInMs: number): Promise<number> {
     const task = this.current();
     const errors = task.poll.errors + 1;
-    this.save({ ...task, poll: { errors } });
+    this.save({ ...task, poll: { errors } }, nextInMs);
     return errors;
   }
 
-  async submitted(upstreamId: string, vendorSeed: number | null = null): Promise<boolean> {
-    return this.move("submitted", (t) => ({
-      upstream: { ...t.upstream, id: upstreamId, seed: vendorSeed, status: "accepted" },
-      submit: { open: false },
-    }));
+  /**
+   * The vendor accepted the task. False when the task ended meanwhile (cancelled during the submission): the vendor's
+   * id is still recorded, so the vendor task can be cancelled and accounted for.
+   */
+  async submitted(upstreamId: string, vendorSeed: number | null, nextInMs: number): Promise<boolean> {
+    const upstream = (t: TaskRecord) => ({ ...t.upstream, id: upstreamId, seed: vendorSeed, status: "accepted" });
+    if (this.move("submitted", (t) => ({ upstream: upstream(t), submit: { open: false } }), nextInMs)) return true;
+    const task = this.current();
+    if (isFinal(task.state) && !task.upstream.id) this.save({ ...task, upstream: upstream(task), submit: { open: false } });
+    return false;
   }
 
   async ingesting(videoUrl: string, vendorSeed: number | null, coverUrl: string | null): Promise<boolean> {
-    return this.move("ingesting", (t) => ({
+    const update = (t: TaskRecord) => ({
       upstream: { ...t.upstream, seed: vendorSeed ?? t.upstream.seed, status: "succeeded" },
       result: { ...t.result, video_url: videoUrl, cover_url: coverUrl },
-    }));
+    });
+    return this.move("ingesting", update, STEP_MS + INGEST_STALL_MS);
   }
 
   /** A fresh vendor URL for a video whose first URL expired before ingest finished. */
@@ -154,11 +178,7 @@ export class TaskObject extends DurableObject<Env> {
   async noteWebhookAttempt(attempt: WebhookAttempt, done: boolean, nextInMs = 0): Promise<void> {
     const task = this.current();
     const attempts = [...task.webhook.attempts, attempt].slice(-MAX_WEBHOOK_ATTEMPTS_KEPT);
-    this.save({
-      ...task,
-      webhook: { ...task.webhook, attempts, done },
-      watchdog: { ...task.watchdog, quiet_until_ms: Date.now() + nextInMs },
-    });
+    this.save({ ...task, webhook: { ...task.webhook, attempts, done } }, nextInMs + STEP_MS);
   }
 
   /**
@@ -172,16 +192,19 @@ export class TaskObject extends DurableObject<Env> {
     return this.load();
   }
 
-  /** The watchdog: a workflow silent for too long (e.g. its runtime was killed) is restarted from the start. */
+  /**
+   * The owner's notice, retried until it lands; and the watchdog: a workflow whose report is overdue (e.g. its
+   * runtime was killed) is restarted from the start, its steps finding what is already done in this object.
+   */
   async alarm(): Promise<void> {
-    const task = this.load();
-    if (!task || !needsWorkflow(task)) return;
-    const due = this.watchdogDue(task);
-    if (Date.now() < due) {
-      await this.ctx.storage.setAlarm(due);
+    if (!this.load()) return;
+    await this.notifyOwner().catch(() => {});
+    const task = this.current();
+    if (!needsWorkflow(task) || Date.now() < task.watchdog.due_ms + config(this.env).watchdogAfterMs) {
+      this.save(task, Math.max(0, task.watchdog.due_ms - Date.now())); // re-arms whatever is still due
       return;
     }
     await restartWorkflow(this.env, task.id);
-    this.save({ ...task, watchdog: { ...task.watchdog, restarts: task.watchdog.restarts + 1 } });
+    this.save({ ...task, watchdog: { ...task.watchdog, restarts: task.watchdog.restarts + 1 } }, 2 * START_MS);
   }
 }

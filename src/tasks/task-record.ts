@@ -1,6 +1,7 @@
 import type { TaskError } from "../lib/errors.ts";
 import type { VendorId } from "../providers/types.ts";
 import type { StoredVideo } from "../storage/ingest.ts";
+import { START_MS } from "./liveness.ts";
 import type { TaskState } from "./states.ts";
 
 /** Everything the gateway knows about one task, grouped by concern; held by its TaskObject. Times are Unix seconds unless named _ms. */
@@ -57,12 +58,12 @@ export interface TaskRecord {
     done: boolean;
   };
   watchdog: {
-    /** Last time the workflow reported anything (Unix ms): the watchdog restarts a workflow silent for too long. */
-    heartbeat_ms: number;
-    /** A planned silence (a busy vendor's back-off, a webhook retry wait) ends then; the watchdog counts from the later of the two. */
-    quiet_until_ms: number;
+    /** When the workflow's next report is due (Unix ms); WATCHDOG_AFTER later, a silent workflow is restarted. */
+    due_ms: number;
     restarts: number;
   };
+  /** The task's final state has reached its API key's books (the concurrency count); retried by the alarm until it has. */
+  owner_notified: boolean;
 }
 
 export interface WebhookAttempt {
@@ -99,6 +100,7 @@ export function blankTask(fields: NewTask, nowMs: number): TaskRecord {
     poll: { errors: 0 },
     result: { video_url: null, cover_url: null, video: null, cover_key: null },
     webhook: { url: webhook_url, attempts: [], done: false },
-    watchdog: { heartbeat_ms: nowMs, quiet_until_ms: 0, restarts: 0 },
+    watchdog: { due_ms: nowMs + START_MS, restarts: 0 },
+    owner_notified: false,
   };
 }

@@ -12,7 +12,12 @@ export type WakeReason = "callback" | "cancel";
 
 /** The one place workflows are started, woken and restarted. */
 export async function startWorkflow(env: Env, taskId: string): Promise<void> {
-  await env.TASK_WORKFLOW.create({ id: taskId, params: { taskId } });
+  try {
+    await env.TASK_WORKFLOW.create({ id: taskId, params: { taskId } });
+  } catch (err) {
+    // Starting twice (a resumed POST, the watchdog) finds the instance already there: that is the point.
+    if (!/already exists/i.test((err as Error).message)) throw err;
+  }
 }
 
 /** Wakes the task's workflow; it then checks with the vendor (or the TaskObject) before anything changes. */

@@ -7,7 +7,8 @@ import { BUSY_WAIT_MS, coverStep, type Ended, ingestStep, pollStep, submitStep }
 import { type TaskParams, WAKE_EVENT, type WakeReason } from "../tasks/workflow-control.ts";
 import { deliverWebhook, WEBHOOK_RETRY_MS } from "./webhook.ts";
 
-const SUBMIT: WorkflowStepConfig = { retries: { limit: 6, delay: "2 seconds", backoff: "exponential" }, timeout: "2 minutes" };
+// Retry delays stay within the watchdog's allowance for a step (tasks/liveness.ts), so a retry is never mistaken for a stall.
+const SUBMIT: WorkflowStepConfig = { retries: { limit: 5, delay: "1 second", backoff: "exponential" }, timeout: "2 minutes" };
 const POLL: WorkflowStepConfig = { retries: { limit: 3, delay: "2 seconds", backoff: "exponential" }, timeout: "2 minutes" };
 const INGEST: WorkflowStepConfig = { retries: { limit: 4, delay: "5 seconds", backoff: "exponential" }, timeout: "30 minutes" };
 const WEBHOOK: WorkflowStepConfig = { retries: { limit: 2, delay: "1 second", backoff: "constant" }, timeout: "1 minute" };
@@ -30,7 +31,7 @@ export class TaskWorkflow extends WorkflowEntrypoint<Env, TaskParams> {
     const intervals = config(this.env).pollIntervalsMs;
     try {
       for (let i = 1; ; i++) {
-        const submitted = await step.do(`submit to the vendor (attempt ${i})`, SUBMIT, () => submitStep(this.env, taskId));
+        const submitted = await step.do(`submit to the vendor (attempt ${i})`, SUBMIT, () => submitStep(this.env, taskId, scheduleAt(intervals, 0)));
         if (submitted.kind === "ended") return logEnded(taskId, submitted);
         if (submitted.kind === "accepted") break;
         // Busy vendors (rate or concurrency limits) get a durable wait, not a failure.
@@ -47,7 +48,7 @@ export class TaskWorkflow extends WorkflowEntrypoint<Env, TaskParams> {
         } catch {
           // A timeout is the ordinary way to reach the next poll.
         }
-        const polled = await step.do(`ask the vendor how the task is doing (${i}, ${why})`, POLL, () => pollStep(this.env, taskId));
+        const polled = await step.do(`ask the vendor how the task is doing (${i}, ${why})`, POLL, () => pollStep(this.env, taskId, scheduleAt(intervals, i)));
         if (polled.kind === "ended") return logEnded(taskId, polled);
         if (polled.kind === "done") break;
       }

@@ -48,6 +48,8 @@ export async function deliverWebhook(env: Env, taskId: string, attempt: number):
     error = (err as Error).message;
   }
   const ok = status !== null && status >= 200 && status < 300;
+  // One line an operator can grep, instead of a runtime stack trace.
+  if (!ok) console.log(`webhook of task ${task.id} to ${new URL(task.webhook.url).host} failed (attempt ${attempt + 1}): ${error ?? `HTTP ${status}`}`);
   await stub.noteWebhookAttempt({ at: at.getTime(), status, error }, ok || lastAttempt, WEBHOOK_RETRY_MS[attempt] ?? 0);
   return ok ? "delivered" : lastAttempt ? "settled" : "retry";
 }

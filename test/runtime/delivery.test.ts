@@ -15,7 +15,8 @@ describe("parseRange", () => {
     ["bytes=990-5000", { offset: 990, length: 10 }],
     ["bytes=1000-", "unsatisfiable"],
     ["bytes=-0", "unsatisfiable"],
-    ["bytes=5-4", "unsatisfiable"],
+    ["bytes=5-3", null], // invalid: ignored (RFC 9110), so the whole file is served
+    ["bytes=2000-3000", "unsatisfiable"],
     ["bytes=0-1,5-6", null],
     ["items=0-1", null],
     [null, null],
@@ -45,7 +46,10 @@ describe("GET /v1/video/generations/{id}/content", () => {
 
     const first = await api(path, { key: null });
     const etag = first.headers.get("etag")!;
-    expect(first.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+    // Cacheable by anyone holding the signed URL, but never past the URL's own expiry.
+    const maxAge = Number(/^public, max-age=(\d+), immutable$/.exec(first.headers.get("cache-control") ?? "")?.[1]);
+    expect(maxAge).toBeGreaterThan(0);
+    expect(maxAge).toBeLessThanOrEqual(Number(url.searchParams.get("expires")) - Math.floor(Date.now() / 1000) + 1);
     expect(first.headers.get("accept-ranges")).toBe("bytes");
     await first.arrayBuffer();
 
@@ -62,7 +66,13 @@ describe("GET /v1/video/generations/{id}/content", () => {
 
     const beyond = await api(path, { key: null, headers: { range: `bytes=${size}-` } });
     expect(beyond.status).toBe(416);
-    await beyond.arrayBuffer();
+    expect(beyond.headers.get("content-range")).toBe(`bytes */${size}`);
+    expect(await beyond.json()).toMatchObject({ code: "range_not_satisfiable", param: "Range", type: "invalid_request_error" });
+
+    const backwards = await api(path, { key: null, headers: { range: "bytes=5-3" } });
+    expect(backwards.status).toBe(200);
+    expect(backwards.headers.get("content-length")).toBe(size);
+    await backwards.arrayBuffer();
 
     const unchanged = await api(path, { key: null, headers: { "if-none-match": etag } });
     expect(unchanged.status).toBe(304);
@@ -70,10 +80,19 @@ describe("GET /v1/video/generations/{id}/content", () => {
     const staleIfRange = await api(path, { key: null, headers: { range: "bytes=0-9", "if-range": '"other"' } });
     expect(staleIfRange.status).toBe(200);
     await staleIfRange.arrayBuffer();
+    // If-Range compares strongly: the matching tag gives the range, its weak form the whole file.
+    const matchingIfRange = await api(path, { key: null, headers: { range: "bytes=0-9", "if-range": etag } });
+    expect(matchingIfRange.status).toBe(206);
+    await matchingIfRange.arrayBuffer();
+    const weakIfRange = await api(path, { key: null, headers: { range: "bytes=0-9", "if-range": `W/${etag}` } });
+    expect(weakIfRange.status).toBe(200);
+    await weakIfRange.arrayBuffer();
 
     // With the owner's key instead of a signature; another key gets 404; no key and no signature gets 401.
     const owned = await api(url.pathname, { headers: { range: "bytes=0-0" } });
     expect(owned.status).toBe(206);
+    // Fetched with a key: for the caller's cache only.
+    expect(owned.headers.get("cache-control")).toMatch(/^private, max-age=\d+, immutable$/);
     await owned.arrayBuffer();
     expect((await api(url.pathname, { key: "beta" })).status).toBe(404);
     expect((await api(url.pathname, { key: null })).status).toBe(401);

@@ -45,6 +45,8 @@ describe("POST /v1/video/generations validation", () => {
     ["a foreign fps", { ...KLING_EXAMPLE, fps: 30 }, "fps", "invalid_value"],
     ["width without height", { ...KLING_EXAMPLE, size: undefined, width: 1280 }, "height", "invalid_value"],
     ["size conflicting with width/height", { ...KLING_EXAMPLE, width: 1280, height: 720 }, "size", "invalid_value"],
+    ["a size beyond width/height's bounds", { ...KLING_EXAMPLE, size: "99999x720" }, "size", "invalid_value"],
+    ["a size below width/height's bounds", { ...KLING_EXAMPLE, size: "10x10" }, "size", "invalid_value"],
     ["n other than 1", { ...KLING_EXAMPLE, n: 2 }, "n", "invalid_value"],
     ["a seed for a model without one", { ...KLING_EXAMPLE, seed: 1 }, "seed", "invalid_value"],
     ["an image that is none of the three forms", { ...KLING_EXAMPLE, image: "not an image!" }, "image", "invalid_value"],

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/lib/errors.ts";
-import { signKlingToken } from "../../src/providers/kling/auth.ts";
+import { forgetKlingToken, klingToken, signKlingToken } from "../../src/providers/kling/auth.ts";
 import { klingError } from "../../src/providers/kling/errors.ts";
 import { interpretKlingPoll, interpretKlingSubmit, planKling } from "../../src/providers/kling/mapping.ts";
 import { KLING_MODELS } from "../../src/providers/kling/models.ts";
 import type { GenerationInput } from "../../src/providers/types.ts";
 
-const ctx = { taskId: "vgt_test", callbackUrl: "https://gw.example/v1/callbacks/kling/vgt_test?token=t" };
+const ctx = { taskId: "vgt_test", callbackUrl: "https://gw.example/v1/callbacks/kling/vgt_test?token=t", createdMs: 0 };
 const model = (id: string) => KLING_MODELS.find((m) => m.spec.id === id)!;
 const input = (over: Partial<GenerationInput>): GenerationInput => ({ model: "kling-v1", prompt: "a cat", metadata: {}, ...over });
 
@@ -141,6 +141,30 @@ describe("Kling answers", () => {
     const outcome = klingError(code, "msg", http, "submit");
     expect(outcome.kind).toBe(kind);
     if (outcome.kind === "failed") expect([outcome.error.code, outcome.error.status]).toEqual([errorCode, status]);
+  });
+
+  it("resubmits only after Kling's own codes say nothing was created; an expired token is signed anew", () => {
+    expect(klingError(5000, "internal", 500, "submit")).toMatchObject({ kind: "transient", safeToRetry: true });
+    expect(klingError(1004, "expired", 401, "submit")).toMatchObject({ kind: "transient", safeToRetry: true, staleCredentials: true });
+    // A proxy's 502, or Kling's envelope without a task id: the submission may have created the task.
+    expect(interpretKlingSubmit({ status: 502, body: { message: "bad gateway" } })).not.toHaveProperty("safeToRetry");
+    expect(interpretKlingSubmit({ status: 200, body: { code: 0, message: "SUCCEED", data: {} } })).toMatchObject({ kind: "transient" });
+    expect(interpretKlingSubmit({ status: 200, body: { code: 0, message: "SUCCEED", data: {} } })).not.toHaveProperty("safeToRetry");
+  });
+
+  it("reads 'external_task_id already exists' on a resubmission as an earlier attempt's task to look up, not a refusal", () => {
+    const duplicate = { status: 400, body: { code: 1201, message: 'external_task_id "vgt_x" already exists' } };
+    expect(interpretKlingSubmit(duplicate)).toMatchObject({ kind: "transient" });
+    expect(interpretKlingSubmit(duplicate)).not.toHaveProperty("safeToRetry");
+    expect(interpretKlingSubmit({ status: 400, body: { code: 1201, message: "duration is invalid" } })).toMatchObject({ kind: "failed" });
+  });
+
+  it("forgets a cached token once Kling says it expired", async () => {
+    const first = await klingToken("AK_forget", "SK_forget_secret_long_enough_0123");
+    expect(await klingToken("AK_forget", "SK_forget_secret_long_enough_0123")).toBe(first);
+    forgetKlingToken("AK_forget", "SK_forget_secret_long_enough_0123");
+    await new Promise((r) => setTimeout(r, 1100)); // a new token differs only once its nbf/exp second has moved on
+    expect(await klingToken("AK_forget", "SK_forget_secret_long_enough_0123")).not.toBe(first);
   });
 
   it("treats a vanished task on poll as lost, not as a bad request", () => {

@@ -4,10 +4,19 @@ import type { GenerationInput, VendorReply } from "../../src/providers/types.ts"
 import { verifyViduCallback, viduSignature, viduSigningString } from "../../src/providers/vidu/auth.ts";
 import { viduError } from "../../src/providers/vidu/errors.ts";
 import { vidu } from "../../src/providers/vidu/index.ts";
-import { interpretViduPoll, interpretViduSubmit, planVidu, readViduCallback, viduCancelCall, viduPollCall } from "../../src/providers/vidu/mapping.ts";
+import {
+  interpretViduLookup,
+  interpretViduPoll,
+  interpretViduSubmit,
+  planVidu,
+  readViduCallback,
+  viduCancelCall,
+  viduLookupCall,
+  viduPollCall,
+} from "../../src/providers/vidu/mapping.ts";
 import { VIDU_MODELS } from "../../src/providers/vidu/models.ts";
 
-const ctx = { taskId: "vgt_test", callbackUrl: "https://gw.example/v1/callbacks/vidu/vgt_test?token=t" };
+const ctx = { taskId: "vgt_test", callbackUrl: "https://gw.example/v1/callbacks/vidu/vgt_test?token=t", createdMs: Date.UTC(2026, 0, 1) };
 const row = (id: string) => VIDU_MODELS.find((m) => m.spec.id === id)!;
 const model = (id: string) => row(id).spec;
 const input = (over: Partial<GenerationInput>): GenerationInput => ({ model: "viduq1", prompt: "a cat", metadata: {}, ...over });
@@ -103,12 +112,19 @@ describe("Vidu request mapping", () => {
           resolution: "1080p",
           movement_amplitude: "auto",
           bgm: false,
-          payload: "",
+          // The example's empty payload carries the gateway's task id, so a lost submission can be found in Vidu's list.
+          payload: "vgt_test",
           callback_url: ctx.callbackUrl,
         },
       },
-      ref: {},
+      ref: { since: "2025-12-31T23:55:00.000Z" },
     });
+  });
+
+  it("keeps a payload of the user's own, and then cannot look the task up", () => {
+    const own = plan({ metadata: { payload: "order-42" } });
+    expect(own.call.body).toMatchObject({ payload: "order-42" });
+    expect(own.ref).toEqual({});
   });
 
   it("selects each endpoint from the request", () => {
@@ -124,6 +140,7 @@ describe("Vidu request mapping", () => {
       style: "anime",
       off_peak: true,
       callback_url: ctx.callbackUrl,
+      payload: "vgt_test",
     });
 
     const i2v = plan({ image: URL_IMAGE, size: { width: 1080, height: 1920 } });
@@ -282,6 +299,33 @@ describe("Vidu answers", () => {
     const outcome = interpretViduSubmit(envelope(status, reason));
     expect(outcome.kind).toBe(kind);
     if (outcome.kind === "failed") expect(outcome.error.code).toBe(code);
+  });
+
+  it("resubmits only after Vidu's own word that nothing was created; any other trouble leaves the submission in doubt", () => {
+    expect(interpretViduSubmit(envelope(500, "InternalServiceFailure"))).toMatchObject({ kind: "transient", safeToRetry: true });
+    expect(interpretViduSubmit(envelope(502, "BadGateway"))).not.toHaveProperty("safeToRetry");
+    expect(interpretViduSubmit({ status: 200, body: { state: "created" } })).toMatchObject({ kind: "transient" }); // accepted, no id
+    expect(interpretViduSubmit({ status: 200, body: { state: "created" } })).not.toHaveProperty("safeToRetry");
+  });
+
+  it("finds a lost submission in Vidu's task list by the payload that carries our task id", () => {
+    const call = viduLookupCall("vgt_test", { since: "2025-12-31T23:55:00.000Z" });
+    expect(call.method).toBe("GET");
+    expect(Object.fromEntries(new URL(call.path, "https://x").searchParams)).toEqual({
+      "created_at.from": "2025-12-31T23:55:00.000Z",
+      "pager.page": "0",
+      "pager.pagesz": "100",
+    });
+    const listed = (...tasks: object[]) => ({ status: 200, body: { tasks } });
+    expect(interpretViduLookup(listed({ task_id: "v1", payload: "other" }, { task_id: "v2", payload: "vgt_test" }), "vgt_test")).toEqual({
+      kind: "accepted",
+      upstreamId: "v2",
+    });
+    expect(interpretViduLookup(listed({ task_id: "v1", payload: "other" }), "vgt_test")).toEqual({ kind: "absent" });
+    // A full page could hide it on the next one: not proof it never arrived.
+    const full = listed(...Array.from({ length: 100 }, (_, i) => ({ task_id: `v${i}`, payload: `other${i}` })));
+    expect(interpretViduLookup(full, "vgt_test").kind).toBe("transient");
+    expect(interpretViduLookup(envelope(500, "InternalServiceFailure"), "vgt_test").kind).toBe("transient");
   });
 
   it.each<[number, string, string, string | null]>([

@@ -21,7 +21,7 @@ const SIM = env.KLING_BASE_URL!;
 async function makeTask(prompt: string, deadlineMs = Date.now() + 120_000): Promise<string> {
   const id = `vgt_wf${crypto.randomUUID().replaceAll("-", "")}`;
   const model = KLING_MODELS[0]!;
-  const plan = kling.plan({ model: model.spec.id, prompt, metadata: {} }, model, { taskId: id, callbackUrl: "http://gateway.test/cb" });
+  const plan = kling.plan({ model: model.spec.id, prompt, metadata: {} }, model, { taskId: id, callbackUrl: "http://gateway.test/cb", createdMs: Date.now() });
   await savePlan(env.VIDEOS, id, plan);
   await env.TASKS.getByName(id).create({
     id,

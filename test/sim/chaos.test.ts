@@ -1,14 +1,13 @@
 // Seeded random chaos (PUT /__sim/chaos), counting creates per prompt, Vidu's task list and per-task files.
 import { describe, expect, it } from "vitest";
 import { mulberry32 } from "../../simulator/chaos.ts";
-import { SAMPLE, control, download, jimeng, kling, receiver, vidu, waitFor, useSimulator } from "./helpers.ts";
+import { control, download, jimeng, kling, receiver, SAMPLE, useSimulator, vidu, waitFor } from "./helpers.ts";
 
 const sim = useSimulator(200, (s) => control(s, "PUT", "/config", { callbackRetryDelayMs: 20 }));
 
 const T2V = "/v1/videos/text2video";
 const klingCreate = (prompt: string, extra: Record<string, unknown> = {}) => kling(sim, "POST", T2V, { prompt, ...extra });
-const viduCreate = (prompt: string, extra: Record<string, unknown> = {}) =>
-  vidu(sim, "POST", "/ent/v2/text2video", { model: "viduq1", prompt, ...extra });
+const viduCreate = (prompt: string, extra: Record<string, unknown> = {}) => vidu(sim, "POST", "/ent/v2/text2video", { model: "viduq1", prompt, ...extra });
 const jimengCreate = (prompt: string) => jimeng(sim, "CVSync2AsyncSubmitTask", { req_key: "jimeng_t2v_v30", prompt });
 const chaos = (config: Record<string, unknown>) => control(sim, "PUT", "/chaos", config);
 const stats = async () => (await control(sim, "GET", "/stats")).body;
@@ -107,7 +106,11 @@ describe("chaos on creates: each vendor's own documented answers", () => {
       await expect(create()).rejects.toThrow(); // fetch failed: socket hang up
     }
     const tasks = await simTasks();
-    expect(tasks.map((t) => [t.vendor, t.prompt]).sort()).toEqual([["jimeng", "dropped j"], ["kling", "dropped k"], ["vidu", "dropped v"]]);
+    expect(tasks.map((t) => [t.vendor, t.prompt]).sort()).toEqual([
+      ["jimeng", "dropped j"],
+      ["kling", "dropped k"],
+      ["vidu", "dropped v"],
+    ]);
     const s = await stats();
     expect(s.kling).toMatchObject({ accepted: 1, chaos: { dropAccepted: 1 }, byExternalId: { "ext-1": { calls: 1, accepted: 1 } } });
     expect(s.jimeng).toMatchObject({ accepted: 1, byPrompt: { "dropped j": { calls: 1, accepted: 1 } } });
@@ -143,10 +146,14 @@ describe("chaos on queries and callbacks", () => {
     try {
       await chaos({ seed: 9, dropCallback: 1 });
       const id = (await viduCreate("cb", { callback_url: `${hook.url}/cb` })).body.task_id;
-      const task = await waitFor(async () => {
-        const t = (await control(sim, "GET", `/tasks/${id}`)).body;
-        return t.callbacks.length === 5 ? t : undefined;
-      }, 3000, "every attempt");
+      const task = await waitFor(
+        async () => {
+          const t = (await control(sim, "GET", `/tasks/${id}`)).body;
+          return t.callbacks.length === 5 ? t : undefined;
+        },
+        3000,
+        "every attempt",
+      );
       expect(task.callbacks.map((c: any) => [c.state, c.attempt, c.status, c.error])).toEqual([
         ["processing", 1, 0, "dropped by chaos"],
         ...[1, 2, 3, 4].map((n) => ["success", n, 0, "dropped by chaos"]),
@@ -188,7 +195,14 @@ describe("Vidu task list GET /ent/v2/tasks", () => {
     expect(all.body.tasks.map((t: any) => t.task_id)).toEqual([...ids].reverse());
     const newest = all.body.tasks[0];
     expect(newest).toMatchObject({
-      task_id: ids[4], id: ids[4], state: "created", err_code: "", payload: "pl-4", creations: [], type: "text2video", model: "viduq1",
+      task_id: ids[4],
+      id: ids[4],
+      state: "created",
+      err_code: "",
+      payload: "pl-4",
+      creations: [],
+      type: "text2video",
+      model: "viduq1",
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/),
     });
     const page1 = await list("?pager.page=1&pager.pagesz=2");

@@ -1,4 +1,4 @@
-import { undocumented, vendorFailure } from "../outcomes.ts";
+import { retryLater, undocumented, vendorFailure } from "../outcomes.ts";
 import type { Outcome } from "../types.ts";
 
 export const J = "Jimeng";
@@ -35,7 +35,7 @@ export function jimengError(code: number, message: string, httpStatus: number): 
   }
   if (code === 50429 || code === 50430) return { kind: "busy", message: `Jimeng is at its QPS or concurrency limit: ${why}` };
   // The workflow's retry cap turns "retry a few times, then fail" into a failed task.
-  if (code === 50500 || code === 50501) return { kind: "transient", message: `Jimeng had an internal error (retried a few times): ${why}` };
+  if (code === 50500 || code === 50501) return retryLater(`Jimeng had an internal error (retried a few times): ${why}`);
   if (code === 50400) return vendorFailure.credentials(J, why, CREDENTIALS);
   return unknownCode(httpStatus, why);
 }
@@ -45,7 +45,7 @@ export function volcGatewayError(codeN: number | undefined, code: string, messag
   const n = codeN ?? GATEWAY_CODES[code];
   const why = `${message || "no message"} (${[code, n].filter(Boolean).join(" ")})`;
   // A clock step or a slow retry: the next attempt is signed again with a fresh X-Date.
-  if (n === 100006) return { kind: "transient", message: `Volcengine refused the request time: ${why}` };
+  if (n === 100006) return retryLater(`Volcengine refused the request time: ${why}`);
   if (n !== undefined && GATEWAY_CREDENTIALS.has(n)) return vendorFailure.credentials(J, why, CREDENTIALS);
   return unknownCode(httpStatus, why);
 }

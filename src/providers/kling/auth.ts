@@ -13,6 +13,11 @@ export function signKlingToken(accessKey: string, secretKey: string, nowS: numbe
 // One token per credential pair per isolate, renewed well before it expires.
 const cache = new Map<string, { token: string; expS: number }>();
 
+/** Kling refused the token as expired (1004): the next call signs a new one. */
+export function forgetKlingToken(accessKey: string, secretKey: string): void {
+  cache.delete(`${accessKey}\n${secretKey}`);
+}
+
 export async function klingToken(accessKey: string, secretKey: string, nowS = Math.floor(Date.now() / 1000)): Promise<string> {
   const id = `${accessKey}\n${secretKey}`;
   const hit = cache.get(id);

@@ -1,5 +1,5 @@
 import type { Provider } from "../types.ts";
-import { klingToken } from "./auth.ts";
+import { forgetKlingToken, klingToken } from "./auth.ts";
 import { interpretKlingLookup, interpretKlingPoll, interpretKlingSubmit, klingPollCall, planKling, readKlingCallback } from "./mapping.ts";
 import { KLING_MODELS, type KlingRules } from "./models.ts";
 
@@ -14,6 +14,7 @@ export const kling: Provider<"kling", KlingRules> = {
   pollCall: klingPollCall,
   interpretPoll: interpretKlingPoll,
   readCallback: readKlingCallback,
+  forgetDerivedCredentials: (credentials) => forgetKlingToken(credentials.accessKey, credentials.secretKey),
   // Kling finds a task by the external_task_id we set to our task id, in the same query path.
   lookup: { call: klingPollCall, interpret: interpretKlingLookup },
 };

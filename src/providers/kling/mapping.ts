@@ -74,6 +74,9 @@ function envelope(reply: VendorReply): v.InferOutput<typeof Envelope> | Outcome 
 export function interpretKlingSubmit(reply: VendorReply): Outcome {
   const env = envelope(reply);
   if ("kind" in env) return env;
+  // Kling keeps external_task_id unique per account: this "invalid value" means an earlier attempt of ours created
+  // the task, so it is found by a lookup rather than refused.
+  if (env.code === 1201 && /external_task_id/i.test(env.message)) return { kind: "transient", message: `Kling already has this task: ${env.message}` };
   if (env.code !== 0) return klingError(env.code, env.message, reply.status, "submit");
   const data = v.safeParse(Created, env.data);
   return data.success ? { kind: "accepted", upstreamId: data.output.task_id } : { kind: "transient", message: "Kling accepted the task but sent no task_id" };

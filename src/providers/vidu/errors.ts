@@ -1,4 +1,4 @@
-import { undocumented, vendorFailure } from "../outcomes.ts";
+import { byHttpStatus, retryLater, undocumented, vendorFailure } from "../outcomes.ts";
 import type { Outcome } from "../types.ts";
 
 const V = "Vidu";
@@ -44,6 +44,7 @@ export function viduError(reason: string, message: string, httpStatus: number, p
   // A cancelled task never resumes; its message says it was cancelled rather than broken.
   if (CANCELLED.has(reason)) return vendorFailure.generation(V, `the task was cancelled: ${why}`);
   if (REQUEST.has(reason)) return vendorFailure.request(V, why);
-  if (reason === "InternalServiceFailure" || httpStatus >= 500) return { kind: "transient", message: `Vidu had an internal problem: ${why}` };
+  if (reason === "InternalServiceFailure") return retryLater(`Vidu had an internal problem: ${why}`);
+  if (httpStatus >= 500) return byHttpStatus(V, httpStatus, why);
   return undocumented(V, httpStatus, why);
 }

@@ -1,6 +1,15 @@
 import type { Provider } from "../types.ts";
 import { verifyViduCallback } from "./auth.ts";
-import { interpretViduPoll, interpretViduSubmit, planVidu, readViduCallback, viduCancelCall, viduPollCall } from "./mapping.ts";
+import {
+  interpretViduLookup,
+  interpretViduPoll,
+  interpretViduSubmit,
+  planVidu,
+  readViduCallback,
+  viduCancelCall,
+  viduLookupCall,
+  viduPollCall,
+} from "./mapping.ts";
 import { VIDU_MODELS, type ViduRules } from "./models.ts";
 
 export const vidu: Provider<"vidu", ViduRules> = {
@@ -16,4 +25,5 @@ export const vidu: Provider<"vidu", ViduRules> = {
   verifyCallback: verifyViduCallback,
   readCallback: readViduCallback,
   cancelCall: viduCancelCall,
+  lookup: { call: viduLookupCall, interpret: interpretViduLookup, possible: (ref) => ref.since !== undefined },
 };

@@ -9,6 +9,10 @@ import { limitsFor, TAKES_ASPECT_RATIO, type ViduEndpoint, type ViduRules } from
 /** Set by the gateway from the top-level request (or from the task); metadata may not override them. */
 const RESERVED = ["model", "prompt", "callback_url"];
 const MAX_REFERENCE_IMAGES = 7;
+/** Vidu's clock may differ from ours: the search for a lost submission starts this much before the task was made. */
+const LOOKUP_SLACK_MS = 5 * 60_000;
+/** Vidu's largest page of its task list. */
+const LIST_PAGE = 100;
 
 const ENDPOINT_NAME: Record<ViduEndpoint, string> = {
   text2video: "text-to-video",
@@ -95,7 +99,12 @@ export function planVidu(input: GenerationInput, row: ModelRow<ViduRules>, ctx: 
   const ratio = metaRatio ?? (input.size && takesRatio ? aspectRatioFor(input.size, model.aspect_ratios) : undefined);
   if (ratio) body.aspect_ratio = ratio;
   Object.assign(body, rest, { callback_url: ctx.callbackUrl });
-  // Vidu finds a task by its id alone: polling needs nothing more.
+  // Vidu echoes `payload`; unless the user set one, it carries our task id, so a submission whose answer was lost can
+  // be found in Vidu's task list instead of being paid for twice. Polling needs only Vidu's own id.
+  if (rest.payload === undefined || rest.payload === "") {
+    body.payload = ctx.taskId;
+    return { call: { method: "POST", path: `/ent/v2/${endpoint}`, body }, ref: { since: new Date(ctx.createdMs - LOOKUP_SLACK_MS).toISOString() } };
+  }
   return { call: { method: "POST", path: `/ent/v2/${endpoint}`, body }, ref: {} };
 }
 
@@ -172,4 +181,26 @@ export function readViduCallback(body: unknown): { upstreamId: string | null; st
   const parsed = v.safeParse(ViduCallback, body);
   // The documented body (the Get shape) has no id; the signed per-task URL already names the task.
   return parsed.success ? { upstreamId: parsed.output.task_id || parsed.output.id || null, status: parsed.output.state } : null;
+}
+
+const Listed = v.object({ tasks: v.array(v.object({ task_id: v.string(), payload: v.nullish(v.string()) })) });
+
+/**
+ * Vidu's task list since the task was made, to find a submission whose answer was lost by the `payload` it carries.
+ * Only tasks whose payload is ours can be found (see planVidu); the others have no `since` and are not looked up.
+ */
+export function viduLookupCall(_taskId: string, ref: Record<string, string>): VendorCall {
+  const query = new URLSearchParams({ "created_at.from": ref.since ?? "", "pager.page": "0", "pager.pagesz": String(LIST_PAGE) });
+  return { method: "GET", path: `/ent/v2/tasks?${query}` };
+}
+
+export function interpretViduLookup(reply: VendorReply, taskId: string): Outcome {
+  const refused = refusal(reply, "poll");
+  if (refused) return { kind: "transient", message: `Vidu's task list could not be read: ${"message" in refused ? refused.message : refused.kind}` };
+  const listed = v.safeParse(Listed, reply.body);
+  if (!listed.success) return { kind: "transient", message: "Vidu's task list was not readable" };
+  const mine = listed.output.tasks.find((t) => t.payload === taskId);
+  if (mine) return { kind: "accepted", upstreamId: mine.task_id };
+  // A full page may hide it on the next one: that is not proof the submission never arrived.
+  return listed.output.tasks.length < LIST_PAGE ? { kind: "absent" } : { kind: "transient", message: "Vidu's task list is too long to be sure" };
 }

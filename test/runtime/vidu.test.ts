@@ -354,6 +354,7 @@ describe("Vidu calls and callbacks", () => {
       "fps",
       "id",
       "inputs",
+      "metadata",
       "prompt_max",
       "resolutions",
       "seed",

@@ -100,11 +100,18 @@ const AUDIO = { audio: true };
  */
 export const VIDU_MODELS: ModelRow<ViduRules>[] = [
   vidu("viduq1", ["text2video", "img2video", "start-end2video", "reference2video"], Q1),
-  vidu("viduq1-classic", ["img2video", "start-end2video"], Q1),
-  vidu("vidu2.0", ["img2video", "start-end2video", "reference2video"], LEGACY, {
-    resolutionsAt: EIGHT_SECONDS_720P,
-    endpointLimits: { reference2video: { durations: [4], resolutions: ["360p", "720p"] } },
-  }),
+  // viduq1-classic is a start-end2video model only: no revision of img2video lists it (§3.3).
+  vidu("viduq1-classic", ["start-end2video"], Q1),
+  // vidu2.0 renders 4 s at 360p/720p (1080p is vidu1.5's alone) and 8 s at 720p.
+  vidu(
+    "vidu2.0",
+    ["img2video", "start-end2video", "reference2video"],
+    { ...LEGACY, resolutions: ["360p", "720p"] },
+    {
+      resolutionsAt: EIGHT_SECONDS_720P,
+      endpointLimits: { reference2video: { durations: [4], resolutions: ["360p", "720p"] } },
+    },
+  ),
   vidu("vidu1.5", ["text2video", "img2video", "start-end2video"], LEGACY, { resolutionsAt: EIGHT_SECONDS_720P }),
   vidu("viduq2", ["text2video", "reference2video"], Q2),
   vidu("viduq2-pro", ["img2video", "start-end2video", "reference2video"], Q2),

@@ -331,7 +331,10 @@ async function query(sim: Sim, res: ServerResponse, id: string): Promise<void> {
   sim.stats.ark.query++;
   if (await applyFault(sim, ark, "query", res)) return;
   const task = sim.tasks.get(id);
-  if (!task || task.vendor !== "ark") return fail(res, 404, "ResourceNotFound", `The task ${id} does not exist.`, "id", "NotFound");
+  if (task?.vendor !== "ark") {
+    fail(res, 404, "ResourceNotFound", `The task ${id} does not exist.`, "id", "NotFound");
+    return;
+  }
   sendJson(res, 200, taskView(sim, task));
 }
 
@@ -342,18 +345,18 @@ async function query(sim: Sim, res: ServerResponse, id: string): Promise<void> {
 function remove(sim: Sim, res: ServerResponse, id: string): void {
   sim.stats.ark.cancel++;
   const task = sim.tasks.get(id);
-  if (!task || task.vendor !== "ark") return fail(res, 404, "ResourceNotFound", `The task ${id} does not exist.`, "id", "NotFound");
+  if (task?.vendor !== "ark") {
+    fail(res, 404, "ResourceNotFound", `The task ${id} does not exist.`, "id", "NotFound");
+    return;
+  }
   const state = ark.state(task);
-  if (state === "queued") {
-    const failure = { code: CANCELLED, message: "the task was cancelled" };
-    // finish() ends the task in the shared lifecycle; "cancelled" is not a callback status (§9), so none is sent.
-    finish(sim, task, failure);
-    return sendJson(res, 200, {});
-  }
   if (state === "running" || state === "cancelled") {
-    return fail(res, 400, "InvalidParameter", `The task ${id} cannot be cancelled or deleted in status ${state}.`, "id");
+    fail(res, 400, "InvalidParameter", `The task ${id} cannot be cancelled or deleted in status ${state}.`, "id");
+    return;
   }
-  sim.tasks.delete(id);
+  // finish() ends a queued task in the shared lifecycle; "cancelled" is not a callback status (§9), so none is sent.
+  if (state === "queued") finish(sim, task, { code: CANCELLED, message: "the task was cancelled" });
+  else sim.tasks.delete(id);
   sendJson(res, 200, {});
 }
 

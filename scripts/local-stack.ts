@@ -43,6 +43,7 @@ export function gatewayVars(options: StackOptions): Record<string, string> {
     KLING_BASE_URL: sim,
     VIDU_BASE_URL: sim,
     JIMENG_BASE_URL: sim,
+    ARK_BASE_URL: sim,
     API_KEYS: Object.entries(keys)
       .map(([label, key]) => `${label}:${sha256(key)}`)
       .join(","),

@@ -1,7 +1,7 @@
 // The /__sim/ control API for tests and benchmarks. Not a vendor protocol: plain JSON, {error} on failure.
 import type { ServerResponse } from "node:http";
 import type { FileOptions, Sim, SimConfig, SimTask } from "./core.ts";
-import { VIDEO_VARIANTS, finish, isFinal, protocol, resetSim } from "./core.ts";
+import { finish, isFinal, protocol, resetSim, VIDEO_VARIANTS } from "./core.ts";
 import { createChaos, parseChaos } from "./chaos.ts";
 import { parseFault } from "./faults.ts";
 import { MIN_SYNTHETIC_BYTES } from "./files.ts";
@@ -115,7 +115,7 @@ function findTask(sim: Sim, id: string): SimTask | undefined {
   return sim.tasks.get(id) ?? [...sim.tasks.values()].find((t) => t.externalId === id);
 }
 
-const KIND_NAME = { kling: "family", vidu: "endpoint", jimeng: "req_key" } as const;
+const KIND_NAME = { kling: "family", vidu: "endpoint", jimeng: "req_key", ark: "scenario" } as const;
 
 function taskView(sim: Sim, t: SimTask) {
   return {

@@ -1,13 +1,14 @@
 // Vendor-neutral heart of the simulator: the task store, the state timers every vendor shares, prompt
 // triggers, stats and media URLs. Vendor modules only translate these generic tasks to their wire format.
-import type { ServerResponse } from "node:http";
+
 import { createHmac, randomBytes } from "node:crypto";
-import type { SimRequest } from "./http.ts";
+import type { ServerResponse } from "node:http";
 import { deliverCallback } from "./callbacks.ts";
 import type { Chaos, ChaosKind } from "./chaos.ts";
+import type { SimRequest } from "./http.ts";
 
-export type Vendor = "kling" | "vidu" | "jimeng";
-export const VENDORS: readonly Vendor[] = ["kling", "vidu", "jimeng"];
+export type Vendor = "kling" | "vidu" | "jimeng" | "ark";
+export const VENDORS: readonly Vendor[] = ["kling", "vidu", "jimeng", "ark"];
 
 /** Generic lifecycle; each vendor names these phases its own way (Kling folds created+queued into "submitted"). */
 export type Phase = "created" | "queued" | "running" | "succeeded" | "failed";
@@ -21,6 +22,7 @@ export interface Credentials {
   VIDU_API_KEY: string;
   VOLC_ACCESS_KEY_ID: string;
   VOLC_SECRET_ACCESS_KEY: string;
+  ARK_API_KEY: string;
 }
 
 export interface SimConfig {
@@ -77,7 +79,7 @@ export interface SimTask {
   vendor: Vendor;
   id: string;
   externalId?: string;
-  /** Kling family, Vidu endpoint or Jimeng req_key. */
+  /** Kling family, Vidu endpoint, Jimeng req_key or Ark scenario. */
   kind: string;
   phase: Phase;
   createdAt: number;
@@ -187,10 +189,19 @@ export function createSim(init: { publicUrl: string; credentials: Credentials; c
 
 function freshStats(): Record<Vendor, VendorStats> {
   const one = (): VendorStats => ({
-    create: 0, accepted: 0, query: 0, list: 0, cancel: 0, unauthorized: 0, download: 0, callbacks: 0, byExternalId: {}, byPrompt: {},
+    create: 0,
+    accepted: 0,
+    query: 0,
+    list: 0,
+    cancel: 0,
+    unauthorized: 0,
+    download: 0,
+    callbacks: 0,
+    byExternalId: {},
+    byPrompt: {},
     chaos: { busy: 0, error5xx: 0, dropAccepted: 0, pollError: 0, dropCallback: 0 },
   });
-  return { kling: one(), vidu: one(), jimeng: one() };
+  return { kling: one(), vidu: one(), jimeng: one(), ark: one() };
 }
 
 export function resetSim(sim: Sim): void {

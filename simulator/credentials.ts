@@ -5,4 +5,5 @@ export const SIM_CREDENTIALS = {
   VIDU_API_KEY: "sim-vidu-key",
   VOLC_ACCESS_KEY_ID: "AKLTsimaccesskey",
   VOLC_SECRET_ACCESS_KEY: "sim-volc-secret",
+  ARK_API_KEY: "sim-ark-key",
 };

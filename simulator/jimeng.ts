@@ -1,7 +1,8 @@
 // Jimeng on the Volcengine visual API (vendor-protocols.md §2): signed POST /?Action=…, business envelope
 // {code,data,message,request_id,status,time_elapsed}, polling only (no callbacks, no list, no cancel).
-import type { ServerResponse } from "node:http";
+
 import { randomBytes } from "node:crypto";
+import type { ServerResponse } from "node:http";
 import type { Sim, SimTask, VendorProtocol } from "./core.ts";
 import { addTask, atCapacity, beginCreate, firstBusy, mediaUrl, triggersOf } from "./core.ts";
 import { chaosOnCreate, chaosOnQuery, dropAnswer } from "./chaos.ts";
@@ -9,7 +10,7 @@ import { applyFault } from "./faults.ts";
 import type { SimRequest } from "./http.ts";
 import { numericId, sendJson } from "./http.ts";
 import type { Body } from "./validate.ts";
-import { FieldError, checkImage, decodeBase64, isHttpUrl, list, num, parseJsonObject, peekJson, str } from "./validate.ts";
+import { checkImage, decodeBase64, FieldError, isHttpUrl, list, num, parseJsonObject, peekJson, str } from "./validate.ts";
 import { VOLC_REGION, VOLC_SERVICE, verifyVolcRequest } from "./volc-sign.ts";
 
 const VERSION = "2022-08-31";
@@ -18,10 +19,12 @@ const GET_RESULT = "CVSync2AsyncGetResult";
 /** Tasks older than this answer not_found (§2.4). */
 const TASK_RETENTION_MS = 12 * 3600 * 1000;
 /**
- * The docs give no code for malformed business parameters; 50400 ("Invalid Request"/"Access Denied")
- * is the generic 504xx the visual API is seen returning, so every parameter error uses it.
+ * The docs give no business code for a malformed parameter, and 50400 is documented as an access error ("Access
+ * Denied: Internal Error", HTTP 401: service not activated or no permission; vendor-protocols.md §2.5), so it is kept
+ * for that. A bad parameter gets HTTP 400 with a code outside every table, which a client can only read by its status.
  */
-const BAD_REQUEST = 50400;
+const BAD_REQUEST = 50402;
+const ACCESS_DENIED = 50400;
 
 interface KeySpec {
   images: [number, number];
@@ -48,12 +51,22 @@ const REQ_KEYS: Record<string, KeySpec> = {
 };
 const ASPECT_RATIOS = ["16:9", "4:3", "1:1", "3:4", "9:16", "21:9"];
 const TEMPLATES = [
-  "hitchcock_dolly_in", "hitchcock_dolly_out", "robo_arm", "dynamic_orbit", "central_orbit", "crane_push", "quick_pull_back",
-  "counterclockwise_swivel", "clockwise_swivel", "handheld", "rapid_push_pull",
+  "hitchcock_dolly_in",
+  "hitchcock_dolly_out",
+  "robo_arm",
+  "dynamic_orbit",
+  "central_orbit",
+  "crane_push",
+  "quick_pull_back",
+  "counterclockwise_swivel",
+  "clockwise_swivel",
+  "handheld",
+  "rapid_push_pull",
 ];
 
 /** Business codes → HTTP status, as in the §2.5 table. */
 function httpStatusFor(code: number): number {
+  if (code === ACCESS_DENIED) return 401;
   if (code === 50429 || code === 50430) return 429;
   if (code === 50500 || code === 50501) return 500;
   return 400;
@@ -75,7 +88,7 @@ export const jimeng: VendorProtocol = {
   faultBody: (status) => {
     if (status === 429) return businessBody(50430, MESSAGES[50430]!, null);
     if (status >= 500) return businessBody(50500, MESSAGES[50500]!, null);
-    if (status === 401 || status === 403) return businessBody(50400, "Access Denied: Internal Error", null);
+    if (status === 401 || status === 403) return businessBody(ACCESS_DENIED, "Access Denied: Internal Error", null);
     return businessBody(BAD_REQUEST, "Invalid Request", null);
   },
   // §2.5: 50429 QPS limit, 50430 concurrency limit.
@@ -177,7 +190,11 @@ function validateSubmit(sim: Sim, body: Body): string {
   const [min, max] = spec.images;
   if (max === 0 && images.length > 0) throw new FieldError("unwanted", field, `${reqKey} is text-to-video and takes no images`);
   if (images.length < min || images.length > max) {
-    throw new FieldError("count", field, `${reqKey} needs ${min === max ? min : `${min} to ${max}`} image(s) in image_urls or binary_data_base64, got ${images.length}`);
+    throw new FieldError(
+      "count",
+      field,
+      `${reqKey} needs ${min === max ? min : `${min} to ${max}`} image(s) in image_urls or binary_data_base64, got ${images.length}`,
+    );
   }
   if (spec.prompt === "either" && !prompt && images.length === 0) throw new FieldError("missing", "prompt", "prompt or an image is required");
   const sizes = images.map((img, i) => checkJimengImage(sim, `${field}[${i}]`, img, field === "binary_data_base64"));
@@ -234,7 +251,8 @@ async function getResult(sim: Sim, req: SimRequest, res: ServerResponse): Promis
     return business(res, 10000, "Success", { status: "not_found", video_url: "" });
   }
   // The poll must repeat the submit's req_key (§2.2); a mismatch is refused rather than answered.
-  if (task.kind !== reqKey) return business(res, BAD_REQUEST, `Invalid Request: req_key mismatch: task ${taskId} was submitted with ${task.kind}, not ${reqKey}`);
+  if (task.kind !== reqKey)
+    return business(res, BAD_REQUEST, `Invalid Request: req_key mismatch: task ${taskId} was submitted with ${task.kind}, not ${reqKey}`);
   if (task.phase === "failed") {
     const code = Number(task.failure?.code ?? 50500);
     return business(res, code, task.failure?.message ?? MESSAGES[50500]!);

@@ -1,6 +1,7 @@
 // Kling (vendor-protocols.md §1): HS256 JWT auth, three video families, {code,message,request_id,data} envelopes.
-import type { ServerResponse } from "node:http";
+
 import { randomBytes, randomUUID } from "node:crypto";
+import type { ServerResponse } from "node:http";
 import { errors, jwtVerify } from "jose";
 import type { Sim, SimTask, VendorProtocol } from "./core.ts";
 import { addTask, atCapacity, beginCreate, firstBusy, mediaUrl, triggersOf } from "./core.ts";
@@ -10,9 +11,9 @@ import { SAMPLE_DURATION } from "./files.ts";
 import type { SimRequest } from "./http.ts";
 import { header, sendJson } from "./http.ts";
 import type { Body } from "./validate.ts";
-import { FieldError, bool, checkImage, decodeBase64, httpUrl, isHttpUrl, isObject, list, num, obj, parseJsonObject, peekJson, str } from "./validate.ts";
+import { bool, checkImage, decodeBase64, FieldError, httpUrl, isHttpUrl, isObject, list, num, obj, parseJsonObject, peekJson, str } from "./validate.ts";
 
-type Family = "text2video" | "image2video" | "multi-image2video";
+type Family = "text2video" | "image2video" | "multi-image2video" | "omni-video";
 
 const FAMILIES: Record<Family, { models: readonly string[]; defaultModel: string }> = {
   text2video: {
@@ -20,20 +21,44 @@ const FAMILIES: Record<Family, { models: readonly string[]; defaultModel: string
     defaultModel: "kling-v1",
   },
   image2video: {
-    models: [
-      "kling-v1", "kling-v1-5", "kling-v1-6", "kling-v2-master", "kling-v2-1", "kling-v2-1-master", "kling-v2-5-turbo",
-      "kling-v2-6", "kling-v3",
-    ],
+    models: ["kling-v1", "kling-v1-5", "kling-v1-6", "kling-v2-master", "kling-v2-1", "kling-v2-1-master", "kling-v2-5-turbo", "kling-v2-6", "kling-v3"],
     defaultModel: "kling-v1",
   },
   "multi-image2video": { models: ["kling-v1-6"], defaultModel: "kling-v1-6" },
+  "omni-video": { models: ["kling-video-o1", "kling-v3-omni"], defaultModel: "kling-video-o1" },
 };
 
-/** Current docs allow "3"…"15" on the newest models; older ones take "5" or "10" only. */
-const LONG_DURATION_MODELS = new Set(["kling-v2-6", "kling-v3"]);
-const SOUND_MODELS = LONG_DURATION_MODELS;
-const SHORT_DURATIONS = ["5", "10"] as const;
-const LONG_DURATIONS = Array.from({ length: 13 }, (_, i) => String(i + 3));
+type Mode = "std" | "pro";
+interface ModelRule {
+  durations: readonly string[];
+  /** `sound: "on"`: in pro mode only (v2.6), or in either mode. */
+  sound?: "pro" | "any";
+  /** image_tail (first + last frame): the modes and durations that do it; absent = refused. */
+  tail?: { modes: readonly Mode[]; durations?: readonly string[]; silent?: boolean };
+  multiShot?: boolean;
+  /** Omni: text alone or a first frame alone renders only these. */
+  basic?: readonly string[];
+}
+const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => String(a + i));
+const CLASSIC = ["5", "10"];
+/**
+ * Per model, from Kling's capability map (能力地图, official page copied in WHQ25/rawgenai capability-map.md), the Omni
+ * (O1) reference and, for v3 / v3-omni, the current docs' "3"…"15". Written apart from src/providers/kling on purpose.
+ */
+const MODELS: Record<string, ModelRule> = {
+  "kling-v1": { durations: CLASSIC, tail: { modes: ["std", "pro"], durations: ["5"] } },
+  "kling-v1-5": { durations: CLASSIC, tail: { modes: ["pro"] } },
+  "kling-v1-6": { durations: CLASSIC, tail: { modes: ["pro"] } },
+  "kling-v2-master": { durations: CLASSIC },
+  "kling-v2-1": { durations: CLASSIC, tail: { modes: ["pro"] } },
+  "kling-v2-1-master": { durations: CLASSIC },
+  "kling-v2-5-turbo": { durations: CLASSIC, tail: { modes: ["pro"] } },
+  // Other durations on v2.6 are motion control only; std is silent.
+  "kling-v2-6": { durations: CLASSIC, sound: "pro", tail: { modes: ["pro"], silent: true } },
+  "kling-v3": { durations: range(3, 15), sound: "any", multiShot: true, tail: { modes: ["std", "pro"] } },
+  "kling-video-o1": { durations: range(3, 10), basic: CLASSIC, tail: { modes: ["std", "pro"] } },
+  "kling-v3-omni": { durations: range(3, 15), multiShot: true, tail: { modes: ["std", "pro"] } },
+};
 const ASPECT_RATIOS = ["16:9", "9:16", "1:1"] as const;
 const CAMERA_TYPES = ["simple", "down_back", "forward_up", "right_turn_forward", "left_turn_forward"] as const;
 const CAMERA_AXES = ["horizontal", "vertical", "pan", "tilt", "roll", "zoom"] as const;
@@ -99,7 +124,7 @@ async function handle(sim: Sim, req: SimRequest, res: ServerResponse): Promise<b
     fail(res, authError);
     return true;
   }
-  const m = /^\/v1\/videos\/(text2video|image2video|multi-image2video)(?:\/([^/]+))?\/?$/.exec(req.url.pathname);
+  const m = /^\/v1\/videos\/(text2video|image2video|multi-image2video|omni-video)(?:\/([^/]+))?\/?$/.exec(req.url.pathname);
   if (!m) {
     fail(res, { status: 404, code: 1203, message: `Resource ${req.url.pathname} does not exist` });
     return true;
@@ -196,12 +221,15 @@ function validate(sim: Sim, family: Family, body: Body): Validated {
   if (!fam.models.includes(model)) {
     throw new FieldError("invalid", "model_name", `model_name "${model}" is not supported by ${family}; use one of ${fam.models.join(", ")}`);
   }
-  const durations: readonly string[] = family !== "multi-image2video" && LONG_DURATION_MODELS.has(model) ? LONG_DURATIONS : SHORT_DURATIONS;
+  const rule = MODELS[model]!;
+  const durations: readonly string[] = family === "multi-image2video" ? CLASSIC : rule.durations;
+  if (family === "omni-video") return validateOmni(sim, body, model, rule);
   if (body.duration !== undefined && typeof body.duration !== "string") {
     throw new FieldError("invalid", "duration", `duration must be a string such as "5", got ${JSON.stringify(body.duration)}`);
   }
   const duration = str(body, "duration", { oneOf: durations }) ?? "5";
   const mode = str(body, "mode", { oneOf: ["std", "pro"] }) ?? "std";
+  if (body.multi_shot !== undefined && !rule.multiShot) throw new FieldError("invalid", "multi_shot", `multi_shot is not supported by ${model}`);
   const multiShot = family !== "multi-image2video" && bool(body, "multi_shot") === true;
   const shotType = multiShot ? str(body, "shot_type", { required: true, oneOf: ["customize", "intelligence"] }) : undefined;
   const promptRequired = family === "multi-image2video" || (family === "text2video" && shotType !== "customize");
@@ -216,7 +244,10 @@ function validate(sim: Sim, family: Family, body: Body): Validated {
 
   if (family !== "multi-image2video") {
     const sound = str(body, "sound", { oneOf: ["on", "off"] });
-    if (sound === "on" && !SOUND_MODELS.has(model)) throw new FieldError("invalid", "sound", `sound "on" is not supported by ${model}`);
+    if (sound !== undefined && !rule.sound) throw new FieldError("invalid", "sound", `sound is not supported by ${model}`);
+    if (sound === "on" && rule.sound === "pro" && mode !== "pro") throw new FieldError("invalid", "sound", `sound "on" needs mode "pro" on ${model}`);
+    const hasTail = body.image_tail !== undefined && body.image_tail !== null && body.image_tail !== "";
+    if (hasTail) checkTail(rule, model, mode as Mode, duration, sound === "on");
     if (shotType === "customize") checkMultiPrompt(body, Number(duration));
     checkCameraControl(body);
   }
@@ -230,6 +261,53 @@ function validate(sim: Sim, family: Family, body: Body): Validated {
   }
   const units = (Number(duration) / 5) * (mode === "pro" ? 2 : 1);
   return { externalId, callbackUrl, units: String(units) };
+}
+
+function checkTail(rule: ModelRule, model: string, mode: Mode, duration: string, sound: boolean): void {
+  const tail = rule.tail;
+  if (!tail) throw new FieldError("invalid", "image_tail", `image_tail is not supported by ${model}`);
+  if (!tail.modes.includes(mode)) throw new FieldError("invalid", "image_tail", `image_tail needs mode ${tail.modes.join(" or ")} on ${model}`);
+  if (tail.durations && !tail.durations.includes(duration))
+    throw new FieldError("invalid", "image_tail", `image_tail needs duration ${tail.durations.join(" or ")} on ${model}`);
+  if (sound && tail.silent) throw new FieldError("invalid", "sound", `image_tail videos of ${model} have no sound`);
+}
+
+/** Omni-Video (O1): image_list {image_url, type}, video_list, durations by scenario (O1 FAQ). */
+function validateOmni(sim: Sim, body: Body, model: string, rule: ModelRule): Validated {
+  str(body, "prompt", { required: true, max: 2500 });
+  const mode = str(body, "mode", { oneOf: ["std", "pro"] }) ?? "pro";
+  const videos = list(body, "video_list", { max: 1 }) ?? [];
+  let editing = false;
+  videos.forEach((video, i) => {
+    if (!isObject(video)) throw new FieldError("invalid", `video_list[${i}]`, `video_list[${i}] must be an object`);
+    const url = str(video, "video_url", { label: `video_list[${i}].video_url`, required: true })!;
+    if (!isHttpUrl(url)) throw new FieldError("invalid", `video_list[${i}].video_url`, "video_url must be an http(s) URL");
+    editing = str(video, "refer_type", { label: `video_list[${i}].refer_type`, oneOf: ["feature", "base"] }) === "base";
+    str(video, "keep_original_sound", { label: `video_list[${i}].keep_original_sound`, oneOf: ["yes", "no"] });
+  });
+  const images = list(body, "image_list", { max: videos.length ? 4 : 7 }) ?? [];
+  const types = images.map((item, i) => {
+    if (!isObject(item)) throw new FieldError("invalid", `image_list[${i}]`, `image_list[${i}] must be an object {image_url, type}`);
+    checkKlingImage(sim, `image_list[${i}].image_url`, item.image_url, true);
+    return str(item, "type", { label: `image_list[${i}].type`, oneOf: ["first_frame", "end_frame"] });
+  });
+  const tail = types.includes("end_frame");
+  if (tail && !types.includes("first_frame")) throw new FieldError("invalid", "image_list", "an end_frame needs a first_frame");
+  if (tail && images.length > 2) throw new FieldError("invalid", "image_list", "end_frame is not supported with more than 2 images");
+  if (tail) checkTail(rule, model, mode as Mode, String(body.duration ?? "5"), false);
+  const first = types.includes("first_frame");
+  if (body.duration !== undefined && typeof body.duration !== "string") throw new FieldError("invalid", "duration", "duration must be a string");
+  const basic = videos.length === 0 && images.every((_, i) => types[i] === "first_frame");
+  const duration = editing ? undefined : (str(body, "duration", { oneOf: basic && rule.basic ? rule.basic : rule.durations }) ?? "5");
+  if (!first && !editing) str(body, "aspect_ratio", { required: true, oneOf: ASPECT_RATIOS });
+  else if (body.aspect_ratio !== undefined)
+    throw new FieldError("invalid", "aspect_ratio", "aspect_ratio is not supported with a first frame or a video to edit");
+  if (body.multi_shot !== undefined && !rule.multiShot) throw new FieldError("invalid", "multi_shot", `multi_shot is not supported by ${model}`);
+  if (body.sound !== undefined) throw new FieldError("invalid", "sound", `sound is not supported by ${model}`);
+  const wm = obj(body, "watermark_info");
+  if (wm) bool(wm, "enabled", "watermark_info.enabled");
+  const units = ((Number(duration ?? "5") / 5) * (mode === "pro" ? 2 : 1)).toString();
+  return { externalId: str(body, "external_task_id"), callbackUrl: httpUrl(body, "callback_url"), units };
 }
 
 function checkMultiPrompt(body: Body, total: number): void {
@@ -307,7 +385,11 @@ function checkKlingImage(sim: Sim, field: string, value: unknown, isFrame: boole
   const data = value.startsWith("data:") ? null : decodeBase64(value);
   if (!data) throw new FieldError("format", field, `${BASE64_MESSAGE} (${field})`);
   if (sim.config.checkImages) {
-    checkImage(field, data, isFrame ? { types: ["png", "jpeg"], maxBytes: 10 * 1024 * 1024, minSide: 300, maxRatio: 2.5 } : { types: ["png", "jpeg"], maxBytes: 10 * 1024 * 1024 });
+    checkImage(
+      field,
+      data,
+      isFrame ? { types: ["png", "jpeg"], maxBytes: 10 * 1024 * 1024, minSide: 300, maxRatio: 2.5 } : { types: ["png", "jpeg"], maxBytes: 10 * 1024 * 1024 },
+    );
   }
 }
 

@@ -1,12 +1,13 @@
-// Entry point of the vendor simulator: one node:http server speaking Kling, Vidu and Jimeng side by side
+// Entry point of the vendor simulator: one node:http server speaking Kling, Vidu, Jimeng and Ark side by side
 // (their paths do not overlap), plus the media files and the /__sim/ control API.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { SIM_CREDENTIALS } from "./credentials.ts";
+import { ark } from "./ark.ts";
 import { handleControl } from "./control.ts";
 import type { Credentials, Sim, SimConfig } from "./core.ts";
 import { createSim, resetSim } from "./core.ts";
+import { SIM_CREDENTIALS } from "./credentials.ts";
 import { serveFile } from "./files.ts";
 import { readRequest, sendJson } from "./http.ts";
 import { jimeng } from "./jimeng.ts";
@@ -25,6 +26,7 @@ export interface SimulatorOptions {
     VIDU_API_KEY?: string;
     VOLC_ACCESS_KEY_ID?: string;
     VOLC_SECRET_ACCESS_KEY?: string;
+    ARK_API_KEY?: string;
   };
 }
 
@@ -34,7 +36,7 @@ export interface Simulator {
   close(): Promise<void>;
 }
 
-const PROTOCOLS = [kling, vidu, jimeng];
+const PROTOCOLS = [kling, vidu, jimeng, ark];
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const host = options.host ?? "127.0.0.1";

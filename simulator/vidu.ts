@@ -1,6 +1,7 @@
 // Vidu (vendor-protocols.md §3): `Token` auth, four create endpoints, bare task objects, signed callbacks.
-import type { ServerResponse } from "node:http";
+
 import { createHmac, randomBytes, randomUUID } from "node:crypto";
+import type { ServerResponse } from "node:http";
 import type { Sim, SimTask, VendorProtocol } from "./core.ts";
 import { addTask, atCapacity, beginCreate, finish, firstBusy, mediaUrl, triggersOf } from "./core.ts";
 import { chaosOnCreate, chaosOnQuery, dropAnswer } from "./chaos.ts";
@@ -8,7 +9,7 @@ import { applyFault } from "./faults.ts";
 import type { SimRequest } from "./http.ts";
 import { header, numericId, sendJson } from "./http.ts";
 import type { Body, FieldErrorKind, ImageInfo } from "./validate.ts";
-import { FieldError, bool, checkImage, httpUrl, isHttpUrl, list, num, parseDataUri, parseJsonObject, peekJson, str } from "./validate.ts";
+import { bool, checkImage, FieldError, httpUrl, isHttpUrl, isObject, list, num, parseDataUri, parseJsonObject, peekJson, str } from "./validate.ts";
 
 type Endpoint = "text2video" | "img2video" | "start-end2video" | "reference2video";
 
@@ -82,7 +83,13 @@ export const vidu: VendorProtocol = {
   state: (task) => ({ created: "created", queued: "queueing", running: "processing", succeeded: "success", failed: "failed" })[task.phase],
   faultBody: (status) => {
     const reasons: Record<number, string> = {
-      400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict", 429: "QuotaExceeded", 499: "Canceled",
+      400: "BadRequest",
+      401: "Unauthorized",
+      403: "Forbidden",
+      404: "NotFound",
+      409: "Conflict",
+      429: "QuotaExceeded",
+      499: "Canceled",
     };
     return envelope(status, reasons[status] ?? "InternalServiceFailure", "simulated fault");
   },
@@ -179,6 +186,8 @@ async function create(sim: Sim, req: SimRequest, res: ServerResponse, endpoint: 
     model: v.model,
     ...(body.prompt !== undefined ? { prompt: body.prompt } : {}),
     ...(body.images !== undefined ? { images: body.images } : {}),
+    ...(body.subjects !== undefined ? { subjects: body.subjects } : {}),
+    ...(v.model.startsWith("viduq3") ? { audio: body.audio ?? true } : {}),
     duration: v.duration,
     seed,
     resolution: v.resolution,
@@ -228,6 +237,14 @@ function validate(sim: Sim, endpoint: Endpoint, body: Body): Validated {
   str(body, "movement_amplitude", { oneOf: ["auto", "small", "medium", "large"] });
   num(body, "seed", { integer: true, min: 0 });
   for (const f of ["bgm", "off_peak", "watermark", "audio"]) bool(body, f);
+  // Q3 makes audio ("only supported by Q3 models", default true) and refuses bgm ("q3 models do not support this").
+  const q3 = model.startsWith("viduq3");
+  if (q3 && body.bgm !== undefined) throw new FieldError("unwanted", "bgm", `bgm is not supported by ${model}`);
+  for (const f of ["audio", "voice_id", "audio_type"]) {
+    if (!q3 && body[f] !== undefined) throw new FieldError("unwanted", f, `${f} is only supported by Q3 models`);
+  }
+  str(body, "voice_id");
+  str(body, "audio_type");
   str(body, "payload", { max: PAYLOAD_MAX });
   const callbackUrl = httpUrl(body, "callback_url");
   checkImages(sim, endpoint, model, body);
@@ -240,6 +257,7 @@ function checkImages(sim: Sim, endpoint: Endpoint, model: string, body: Body): v
     if (body.images !== undefined && body.images !== null) throw new FieldError("unwanted", "images", `images is not accepted by ${endpoint}`);
     return;
   }
+  if (endpoint === "reference2video" && body.subjects !== undefined) return checkSubjects(sim, body);
   const videos = list(body, "videos");
   if (videos?.length && model !== "viduq2-pro") throw new FieldError("unwanted", "videos", `videos is only accepted with viduq2-pro`);
   const [min, max] = videos?.length ? [1, 4] : spec.images;
@@ -249,6 +267,19 @@ function checkImages(sim: Sim, endpoint: Endpoint, model: string, body: Body): v
     const r = infos[0].width / infos[0].height / (infos[1].width / infos[1].height);
     if (r < 0.8 || r > 1.25) throw new FieldError("invalid", "images", "start and end images must have similar aspect ratios (within 0.8–1.25)");
   }
+}
+
+/** Reference-to-video with named subjects: each {id, images: 1–3, voice_id?}, instead of a flat images list. */
+function checkSubjects(sim: Sim, body: Body): void {
+  if (body.images !== undefined && body.images !== null) throw new FieldError("unwanted", "images", "give images or subjects, not both");
+  const subjects = list(body, "subjects", { required: true, min: 1, max: 7 })!;
+  subjects.forEach((subject, i) => {
+    if (!isObject(subject)) throw new FieldError("invalid", `subjects[${i}]`, `subjects[${i}] must be an object {id, images}`);
+    str(subject, "id", { label: `subjects[${i}].id`, required: true });
+    str(subject, "voice_id", { label: `subjects[${i}].voice_id` });
+    const images = list(subject, "images", { label: `subjects[${i}].images`, required: true, min: 1, max: 3 })!;
+    images.forEach((img, j) => checkViduImage(sim, `subjects[${i}].images[${j}]`, img));
+  });
 }
 
 /** URL or data URI; raw base64 is refused (§3.3: the prefix is required). */

@@ -16,6 +16,8 @@ const DEFAULTS = {
   KLING_BASE_URL: "https://api-singapore.klingai.com",
   VIDU_BASE_URL: "https://api.vidu.com",
   JIMENG_BASE_URL: "https://visual.volcengineapi.com",
+  // Ark's paths (/api/v3/…) are the provider's: the base URL is the host alone, as API.md §2 gives it.
+  ARK_BASE_URL: "https://ark.cn-beijing.volces.com",
   POLL_INTERVALS: "2s,5s,10s,30s",
   TASK_DEADLINE: "2h",
   RATE_LIMIT_PER_MINUTE: "1000",
@@ -117,6 +119,8 @@ const EnvSchema = v.object({
   JIMENG_BASE_URL: baseUrl("JIMENG_BASE_URL"),
   VOLC_ACCESS_KEY_ID: secret,
   VOLC_SECRET_ACCESS_KEY: secret,
+  ARK_BASE_URL: baseUrl("ARK_BASE_URL"),
+  ARK_API_KEY: secret,
 });
 
 interface KlingCredentials {
@@ -124,6 +128,10 @@ interface KlingCredentials {
   secretKey: string;
 }
 export interface ViduCredentials {
+  apiKey: string;
+}
+/** Ark takes its API key as a bearer token (API key authentication only, for video generation). */
+interface ArkCredentials {
   apiKey: string;
 }
 interface VolcCredentials {
@@ -154,6 +162,7 @@ export interface Config {
     kling: VendorConfig<KlingCredentials>;
     vidu: VendorConfig<ViduCredentials>;
     jimeng: VendorConfig<VolcCredentials>;
+    ark: VendorConfig<ArkCredentials>;
   };
 }
 
@@ -199,6 +208,7 @@ function build(env: Env): Config {
           secretAccessKey,
         })),
       },
+      ark: { baseUrl: e.ARK_BASE_URL, credentials: e.ARK_API_KEY ? { apiKey: e.ARK_API_KEY } : null },
     },
   };
 }

@@ -21,6 +21,8 @@ export interface Env {
   VOLC_ACCESS_KEY_ID?: string;
   VOLC_SECRET_ACCESS_KEY?: string;
   JIMENG_BASE_URL?: string;
+  ARK_API_KEY?: string;
+  ARK_BASE_URL?: string;
   PUBLIC_BASE_URL?: string;
   URL_SIGNING_SECRET?: string;
   WEBHOOK_SECRET?: string;

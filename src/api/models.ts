@@ -18,6 +18,7 @@ export const models = new Hono<AppEnv>().get("/", requireApiKey, (c) =>
       inputs: m.inputs,
       seed: m.seed,
       prompt_max: m.prompt_max,
+      metadata: m.metadata,
     })),
   }),
 );

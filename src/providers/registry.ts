@@ -1,10 +1,11 @@
 import type { Config } from "../config.ts";
+import { ark } from "./ark/index.ts";
 import { jimeng } from "./jimeng/index.ts";
 import { kling } from "./kling/index.ts";
 import type { AnyProvider, GenerationInput, ModelSpec, PlanContext, SubmitPlan, VendorId } from "./types.ts";
 import { vidu } from "./vidu/index.ts";
 
-const PROVIDERS: readonly AnyProvider[] = [kling, vidu, jimeng];
+const PROVIDERS: readonly AnyProvider[] = [kling, vidu, jimeng, ark];
 
 export function providerFor(vendor: VendorId): AnyProvider {
   const provider = PROVIDERS.find((p) => p.vendor === vendor);

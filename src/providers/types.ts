@@ -1,7 +1,7 @@
 import type { Config } from "../config.ts";
 import type { TaskError } from "../lib/errors.ts";
 
-export type VendorId = "kling" | "vidu" | "jimeng";
+export type VendorId = "kling" | "vidu" | "jimeng" | "ark";
 
 /** What one model accepts; served by GET /v1/models and enforced before anything reaches a vendor. */
 export interface ModelSpec {
@@ -16,6 +16,8 @@ export interface ModelSpec {
   inputs: string[];
   seed: boolean;
   prompt_max: number;
+  /** The `metadata` fields this model takes, each with what it does and the values it accepts (shown by GET /v1/models). */
+  metadata: Record<string, string>;
 }
 
 /**
@@ -44,7 +46,7 @@ export interface GenerationInput {
 
 /** One HTTP call to a vendor, as data: providers describe calls, the workflow makes them. */
 export interface VendorCall {
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "DELETE";
   /** Path plus query, e.g. "/v1/videos/text2video". */
   path: string;
   body?: unknown;
@@ -118,7 +120,7 @@ export interface Provider<V extends VendorId = VendorId, Rules = unknown> {
     /** Whether this task can be found (Vidu: only when its payload is ours); always, when absent. */
     possible?(ref: Record<string, string>): boolean;
   };
-  /** The vendor's cancel call, for vendors that can cancel a task (Vidu). */
+  /** The vendor's cancel call, for vendors that can cancel a task (Vidu, Ark). */
   cancelCall?(upstreamId: string): VendorCall;
   /**
    * Checks a vendor's own callback signature (Vidu), beyond the per-task URL token every callback carries.

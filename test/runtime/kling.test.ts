@@ -40,7 +40,8 @@ describe("Kling request mapping", () => {
         prompt: "一个穿着宇航服的宇航员在月球上行走, 高品质, 电影级",
         duration: "5",
         image: "https://h2.inkwai.com/a.jpg",
-        mode: "pro",
+        // kling-v1 renders 720p in both modes (capability map), so a 1080p size picks the cheaper std.
+        mode: "std",
         image_tail: "https://h1.inkwai.com/b.png",
         seed: 20231234,
         negative_prompt: "模糊",

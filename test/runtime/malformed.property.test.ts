@@ -492,7 +492,7 @@ beforeAll(async () => {
   const { status, body } = await apiJson("/v1/models");
   expect(status).toBe(200);
   models = body.data as Model[];
-  expect(new Set(models.map((m) => m.owned_by))).toEqual(new Set(["kling", "vidu", "jimeng"]));
+  expect(new Set(models.map((m) => m.owned_by))).toEqual(new Set(["kling", "vidu", "jimeng", "ark"]));
 
   const realFetch = globalThis.fetch;
   vi.spyOn(globalThis, "fetch").mockImplementation((input: RequestInfo | URL, init?: RequestInit) => {

@@ -220,7 +220,7 @@ describe("Vidu request mapping", () => {
   it("names the allowed values in its 400s", () => {
     expect(() => plan({ model: "vidu2.0", duration: 8, metadata: { images: ["https://x/a.png"] } })).toThrow(/takes duration 4 \(seconds\)/);
     expect(() => plan({ model: "vidu1.5", duration: 8, metadata: { resolution: "1080p" } })).toThrow(/at 8 s takes resolution 720p\./);
-    expect(() => plan({ model: "viduq1-classic" })).toThrow(/it does image-to-video \(image\) or start-end-to-video/);
+    expect(() => plan({ model: "viduq1-classic" })).toThrow(/it does start-end-to-video \(image and metadata.image_tail\)/);
     expect(() => plan({ metadata: { aspect_ratio: "3:4" } })).toThrow(/one of 16:9, 9:16, 1:1/);
   });
 });
@@ -398,6 +398,7 @@ describe("Vidu calls and callbacks", () => {
       "fps",
       "id",
       "inputs",
+      "metadata",
       "prompt_max",
       "resolutions",
       "seed",

@@ -97,7 +97,7 @@ describe("Jimeng field validation (§2.3)", () => {
     it(`rejects ${name}`, async () => {
       const r = await jimeng(sim, SUBMIT, body);
       expect(r.status).toBe(400);
-      expect(r.body).toMatchObject({ code: 50400, data: null, status: 50400, request_id: expect.any(String), time_elapsed: expect.any(String) });
+      expect(r.body).toMatchObject({ code: 50402, data: null, status: 50402, request_id: expect.any(String), time_elapsed: expect.any(String) });
       expect(r.body.message).toMatch(message);
     });
   }
@@ -142,7 +142,7 @@ describe("Jimeng task lifecycle", () => {
     const taskId = (await jimeng(sim, SUBMIT, t2v)).body.data.task_id;
     const mismatch = await jimeng(sim, GET, { req_key: "jimeng_t2v_v30_1080p", task_id: taskId });
     expect(mismatch.status).toBe(400);
-    expect(mismatch.body).toMatchObject({ code: 50400, data: null });
+    expect(mismatch.body).toMatchObject({ code: 50402, data: null });
     expect(mismatch.body.message).toMatch(/req_key mismatch/);
     const unknown = await jimeng(sim, GET, { req_key: t2v.req_key, task_id: "7392616336519610409" });
     expect(unknown.body).toMatchObject({ code: 10000, data: { status: "not_found" } });

@@ -77,7 +77,7 @@ describe("Kling field validation (§1.4)", () => {
 
   it("accepts what the docs allow and ignores unknown fields", async () => {
     const ok: [string, Record<string, unknown>][] = [
-      [T2V, { prompt: "a", model_name: "kling-v2-6", duration: "7", mode: "pro", aspect_ratio: "9:16", seed: 42, sound: "on" }],
+      [T2V, { prompt: "a", model_name: "kling-v3", duration: "7", mode: "pro", aspect_ratio: "9:16", seed: 42, sound: "on" }],
       [T2V, { prompt: "a", model: "kling-v1", duration: "10", cfg_scale: 0.3, camera_control: { type: "simple", config: { zoom: 5 } } }],
       ["/v1/videos/image2video", { image: "https://example.com/a.png", image_tail: png(400, 400).toString("base64") }],
       ["/v1/videos/image2video", { image, model_name: "kling-v2-1", aspect_ratio: "whatever-ignored" }],

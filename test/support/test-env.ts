@@ -5,4 +5,6 @@ export const TEST_SIM_PORT = 18790;
 export const TEST_API_KEYS = {
   alpha: "sk-test-alpha",
   beta: "sk-test-beta",
+  /** Used by one file only (model-tables): its task list shows that refused requests created nothing. */
+  gamma: "sk-test-gamma",
 } as const;

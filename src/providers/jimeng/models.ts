@@ -38,6 +38,25 @@ export interface JimengRules {
 /** Text-to-video takes one of these; image-to-video center-crops the image to the nearest of them. */
 export const JIMENG_ASPECT_RATIOS = ["16:9", "4:3", "1:1", "3:4", "9:16", "21:9"];
 
+const RECAMERA = "jimeng_i2v_recamera_v30";
+
+/** The metadata a model's req_keys take (J-doc §2.3, vendor-protocols.md). */
+function jimengMetadata(keys: string[]): Record<string, string> {
+  const fields: Record<string, string> = {
+    req_key: `override the req_key: ${Object.keys(REQ_KEYS).join(", ")} (it must fit the request's images)`,
+    aspect_ratio: `${JIMENG_ASPECT_RATIOS.join(", ")} (text-to-video; image-to-video crops to the nearest)`,
+    image_urls: "1 or 2 image URLs (first frame, then last frame) instead of image",
+    binary_data_base64: "1 or 2 raw base64 images instead of image (each at most 4.7 MB)",
+    seed: "integer, -1 = random",
+  };
+  if (keys.some((k) => REQ_KEYS[k]!.images.includes(2))) fields.image_tail = "the last frame, with image as the first";
+  if (keys.includes(RECAMERA)) {
+    fields.template_id = "required camera move of jimeng_i2v_recamera_v30, e.g. hitchcock_dolly_in, robo_arm, handheld";
+    fields.camera_strength = "weak, medium or strong";
+  }
+  return fields;
+}
+
 function jimeng(id: string): ModelRow<JimengRules> {
   const reqKeyByImages = FRIENDLY[id] ?? [0, 1, 2].map((n) => (REQ_KEYS[id]!.images.includes(n) ? id : undefined));
   const counts = [0, 1, 2].filter((n) => reqKeyByImages[n]);
@@ -53,6 +72,7 @@ function jimeng(id: string): ModelRow<JimengRules> {
     inputs: [...(counts.includes(0) ? ["text"] : []), ...(counts.some((n) => n > 0) ? ["image"] : []), ...(counts.includes(2) ? ["image_tail"] : [])],
     seed: true,
     prompt_max: 800,
+    metadata: jimengMetadata(keys),
   };
   return { spec, rules: { reqKeyByImages } };
 }

@@ -1,50 +1,148 @@
 import type { ModelRow } from "../types.ts";
 
-/** Kling's endpoint families: a task is only visible under the family that created it. */
-export type KlingFamily = "text2video" | "image2video" | "multi-image2video";
+/**
+ * Kling's model table. Sources, named per row below:
+ * [K-doc] Kling API reference (vendor-protocols.md §1.4: which families take which model_name).
+ * [CAP] Kling's "能力地图" (capability map), Chinese copy of the official page in WHQ25/rawgenai
+ *   docs/research/kling/capability-map.md @ b3f9cef: per model and mode the resolution, frame rate, durations, and
+ *   which modes do first+last frame and sound.
+ * [O1] Kling "Omni-Video (O1)" reference, same copy, docs/research/kling/omni-video-o1.md: `/v1/videos/omni-video`,
+ *   image_list {image_url, type first_frame|end_frame}, video_list, durations 3–10 (5/10 for text and first frame
+ *   alone), output 24 fps.
+ * [V3O] kling-v3-omni as Comfy Router documents Kling's fields (docs.comfy.org …/kling/kling-v3-omni): durations 3–15,
+ *   std = 720P, pro = 1080P, multi_shot / multi_prompt. Third party; no official copy of the v3 pages was found.
+ * [V3] kling-v3 on text2video/image2video: 3–15 s (K-doc: "3…15 in current docs"), multi_shot, sound; std/pro
+ *   resolutions as [V3O]. Frame rate not stated by any stored official page: 24 assumed, as for every model since v2.
+ */
 
-const CLASSIC = [5, 10];
-const FLEXIBLE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
+/** Kling's endpoint families: a task is only visible under the family that created it. */
+export type KlingFamily = "text2video" | "image2video" | "multi-image2video" | "omni-video";
+export type KlingMode = "std" | "pro";
 
 export interface KlingRules {
   families: KlingFamily[];
+  /** The resolution each `mode` renders ([CAP]); a mode absent here is refused. */
+  modes: Partial<Record<KlingMode, string>>;
+  /** Text-only and first-frame-only requests take only these on the Omni endpoint ([O1] FAQ 1). */
+  basicDurations?: number[];
+  /** `sound: "on"`: "pro" = only in pro mode (v2.6, [CAP]); "any" = either mode. */
+  sound?: "pro" | "any";
+  /** First + last frame (image_tail): the modes and durations that do it ([CAP]); absent = not at all. */
+  tail?: { modes: KlingMode[]; durations?: number[]; silent?: boolean };
+  /** `multi_shot` / `shot_type` / `multi_prompt`. */
+  multiShot?: boolean;
 }
 
-function kling(id: string, families: KlingFamily[], durations: number[]): ModelRow<KlingRules> {
+const CLASSIC = [5, 10];
+const seconds = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+const STD_PRO = { std: "720p", pro: "1080p" };
+
+function metadataFields(rules: KlingRules): Record<string, string> {
+  const omni = rules.families.includes("omni-video");
+  const fields: Record<string, string> = {
+    mode: `${Object.entries(rules.modes)
+      .map(([m, r]) => `"${m}" (${r})`)
+      .join(" or ")}; else from size`,
+    aspect_ratio: "16:9, 9:16 or 1:1 (text-to-video; else from size)",
+    negative_prompt: "text to avoid, at most 2500 characters",
+    watermark_info: '{"enabled": true|false}: also produce a watermarked video',
+  };
+  if (!omni) {
+    fields.cfg_scale = "0 to 1 (kling-v1 models only)";
+    fields.camera_control = '{"type": "simple"|"down_back"|"forward_up"|"right_turn_forward"|"left_turn_forward", "config": {…}}';
+  }
+  if (rules.tail) {
+    const durations = rules.tail.durations ? ` at ${rules.tail.durations.join(" or ")} s` : "";
+    fields.image_tail = `the last frame (URL or base64), with image as the first; ${rules.tail.modes.join(" or ")} mode${durations}${rules.tail.silent ? ", without sound" : ""}`;
+  }
+  if (rules.families.includes("multi-image2video")) fields.image_list = '1 to 4 {"image": "<url or base64>"} (multi-image-to-video)';
+  if (omni) {
+    fields.image_list = 'reference images: ["<url or base64>" or {"image_url": …}], with image and image_tail at most 7 (4 with a video)';
+    fields.video_list = '[{"video_url", "refer_type": "feature"|"base", "keep_original_sound": "yes"|"no"}], at most 1';
+  }
+  if (rules.sound) fields.sound = `"on" or "off": generate sound${rules.sound === "pro" ? " (on in pro mode only)" : ""}`;
+  if (rules.multiShot) {
+    fields.multi_shot = "true for several shots";
+    fields.shot_type = '"customize" (with multi_prompt) or "intelligence", with multi_shot';
+    fields.multi_prompt = '1 to 6 {"index", "prompt", "duration": "<s>"} whose durations add up to duration';
+  }
+  return fields;
+}
+
+function kling(id: string, rules: KlingRules, limits: { durations: number[]; fps: number }): ModelRow<KlingRules> {
+  const { families } = rules;
   const inputs = [
-    ...(families.includes("text2video") ? ["text"] : []),
-    ...(families.includes("image2video") ? ["image", "image_tail"] : []),
-    ...(families.includes("multi-image2video") ? ["image_list"] : []),
+    ...(families.includes("text2video") || families.includes("omni-video") ? ["text"] : []),
+    ...(families.includes("image2video") || families.includes("omni-video") ? ["image"] : []),
+    ...(rules.tail ? ["image_tail"] : []),
+    ...(families.includes("multi-image2video") || families.includes("omni-video") ? ["image_list"] : []),
+    ...(families.includes("omni-video") ? ["video_list"] : []),
   ];
   return {
     spec: {
       id,
       vendor: "kling",
-      durations,
+      durations: limits.durations,
       default_duration: 5,
-      fps: 24,
+      fps: limits.fps,
       aspect_ratios: ["16:9", "9:16", "1:1"],
-      // Kling's `mode`: std renders 720p, pro 1080p.
-      resolutions: ["720p", "1080p"],
+      resolutions: [...new Set(Object.values(rules.modes))].sort(),
       inputs,
       seed: false,
       prompt_max: 2500,
+      metadata: metadataFields(rules),
     },
-    rules: { families },
+    rules,
   };
 }
 
-/** Per the Kling API reference: which families take which model_name, and which durations. */
 export const KLING_MODELS = [
-  kling("kling-v1", ["text2video", "image2video"], CLASSIC),
-  kling("kling-v1-5", ["image2video"], CLASSIC),
-  kling("kling-v1-6", ["text2video", "image2video", "multi-image2video"], CLASSIC),
-  kling("kling-v2-master", ["text2video", "image2video"], CLASSIC),
-  kling("kling-v2-1", ["image2video"], CLASSIC),
-  kling("kling-v2-1-master", ["text2video", "image2video"], CLASSIC),
-  kling("kling-v2-5-turbo", ["text2video", "image2video"], CLASSIC),
-  kling("kling-v2-6", ["text2video", "image2video"], FLEXIBLE),
-  kling("kling-v3", ["text2video", "image2video"], FLEXIBLE),
+  // [K-doc] t2v + i2v; [CAP] 720p in both modes, 30 fps; first+last frame std/pro at 5 s only.
+  kling(
+    "kling-v1",
+    { families: ["text2video", "image2video"], modes: { std: "720p", pro: "720p" }, tail: { modes: ["std", "pro"], durations: [5] } },
+    { durations: CLASSIC, fps: 30 },
+  ),
+  // [K-doc] i2v only; [CAP] std 720p / pro 1080p, 30 fps; first+last frame in pro.
+  kling("kling-v1-5", { families: ["image2video"], modes: STD_PRO, tail: { modes: ["pro"] } }, { durations: CLASSIC, fps: 30 }),
+  // [K-doc] t2v, i2v, multi-image; [CAP] std 720p / pro 1080p; 24 fps text-to-video (its image-to-video renders
+  // 30 fps: one number per model here, and a task reports the rate read from its MP4); first+last frame in pro.
+  kling(
+    "kling-v1-6",
+    { families: ["text2video", "image2video", "multi-image2video"], modes: STD_PRO, tail: { modes: ["pro"] } },
+    { durations: CLASSIC, fps: 24 },
+  ),
+  // [K-doc] t2v + i2v; [CAP] 720p only, 24 fps; no first+last frame.
+  kling("kling-v2-master", { families: ["text2video", "image2video"], modes: { std: "720p", pro: "720p" } }, { durations: CLASSIC, fps: 24 }),
+  // [K-doc] i2v only; [CAP] std 720p / pro 1080p, 24 fps; first+last frame in pro.
+  kling("kling-v2-1", { families: ["image2video"], modes: STD_PRO, tail: { modes: ["pro"] } }, { durations: CLASSIC, fps: 24 }),
+  // [K-doc] t2v + i2v; [CAP] 1080p only, 24 fps; no first+last frame.
+  kling("kling-v2-1-master", { families: ["text2video", "image2video"], modes: { std: "1080p", pro: "1080p" } }, { durations: CLASSIC, fps: 24 }),
+  // [K-doc] t2v + i2v; [CAP] std and pro at 5/10 s (pro 1080p, 24 fps), first+last frame in pro.
+  kling("kling-v2-5-turbo", { families: ["text2video", "image2video"], modes: STD_PRO, tail: { modes: ["pro"] } }, { durations: CLASSIC, fps: 24 }),
+  // [CAP] 5 or 10 s (other durations are motion control only); std is silent, sound in pro; first+last frame in pro,
+  // silent only.
+  kling(
+    "kling-v2-6",
+    { families: ["text2video", "image2video"], modes: STD_PRO, sound: "pro", tail: { modes: ["pro"], silent: true } },
+    { durations: CLASSIC, fps: 24 },
+  ),
+  // [V3] 3–15 s, sound, multi-shot, first+last frame.
+  kling(
+    "kling-v3",
+    { families: ["text2video", "image2video"], modes: STD_PRO, sound: "any", multiShot: true, tail: { modes: ["std", "pro"] } },
+    { durations: seconds(3, 15), fps: 24 },
+  ),
+  // [O1] Omni endpoint: 3–10 s (5/10 for text or a first frame alone), first/last frame, reference images and video.
+  kling(
+    "kling-video-o1",
+    { families: ["omni-video"], modes: STD_PRO, basicDurations: CLASSIC, tail: { modes: ["std", "pro"] } },
+    { durations: seconds(3, 10), fps: 24 },
+  ),
+  // [V3O] Omni endpoint: 3–15 s, multi-shot, first/last frame and references as [O1].
+  kling(
+    "kling-v3-omni",
+    { families: ["omni-video"], modes: STD_PRO, multiShot: true, tail: { modes: ["std", "pro"] } },
+    { durations: seconds(3, 15), fps: 24 },
+  ),
 ];
-
-export const KLING_MODES = ["std", "pro"] as const;

@@ -25,16 +25,18 @@ const ENDPOINT_INPUT: Record<ViduEndpoint, string> = {
   text2video: "a request without image",
   img2video: "image",
   "start-end2video": "image and metadata.image_tail",
-  reference2video: "metadata.images",
+  reference2video: "metadata.images or metadata.subjects",
 };
 
 const needs = (e: ViduEndpoint) => `${ENDPOINT_NAME[e]} (${ENDPOINT_INPUT[e]})`;
 
 function endpointOf(input: GenerationInput): ViduEndpoint {
-  const { images, image_tail } = input.metadata;
-  if (images !== undefined) {
+  const { images, image_tail, subjects } = input.metadata;
+  // Named subjects are reference-to-video too, with or without images of their own.
+  if (images !== undefined || subjects !== undefined) {
+    const param = images !== undefined ? "metadata.images" : "metadata.subjects";
     if (input.image || image_tail !== undefined) {
-      invalid("metadata.images", "metadata.images (reference-to-video) cannot be combined with image or metadata.image_tail; send one or the other.");
+      invalid(param, `${param} (reference-to-video) cannot be combined with image or metadata.image_tail; send one or the other.`);
     }
     return "reference2video";
   }
@@ -48,16 +50,51 @@ function endpointOf(input: GenerationInput): ViduEndpoint {
 /** Vidu takes URLs, or base64 only as a data URI: raw base64 gets its prefix back. */
 const viduImage = (value: unknown, param: string) => asUrlOrDataUri(checkedImage(value, param));
 
+/** `subjects`: named subjects, each with its own images (converted like every image) and other fields as given. */
+function subjectsFor(value: unknown): Record<string, unknown>[] {
+  if (!Array.isArray(value) || value.length < 1 || value.length > MAX_REFERENCE_IMAGES) {
+    return invalid("metadata.subjects", `metadata.subjects must be a list of 1 to ${MAX_REFERENCE_IMAGES} subjects like {"id": "cat", "images": ["<url>"]}.`);
+  }
+  return value.map((subject, i) => {
+    const s = subject as { id?: unknown; images?: unknown };
+    const ok = typeof subject === "object" && subject !== null && typeof s.id === "string" && s.id !== "" && Array.isArray(s.images);
+    if (!ok || (s.images as unknown[]).length < 1 || (s.images as unknown[]).length > 3) {
+      invalid(`metadata.subjects[${i}]`, `metadata.subjects[${i}] must be {"id": "<name>", "images": [1 to 3 images]}.`);
+    }
+    return { ...s, images: (s.images as unknown[]).map((image, j) => viduImage(image, `metadata.subjects[${i}].images[${j}]`)) };
+  });
+}
+
 function imagesFor(endpoint: ViduEndpoint, input: GenerationInput): string[] | undefined {
   const { images, image_tail } = input.metadata;
   const first = input.image && asUrlOrDataUri(input.image);
   if (endpoint === "img2video" && first) return [first];
   if (endpoint === "start-end2video" && first) return [first, viduImage(image_tail, "metadata.image_tail")];
-  if (endpoint !== "reference2video") return undefined;
+  if (endpoint !== "reference2video" || (images === undefined && input.metadata.subjects !== undefined)) return undefined;
   if (!Array.isArray(images) || images.length < 1 || images.length > MAX_REFERENCE_IMAGES) {
     invalid("metadata.images", `metadata.images must be a list of 1 to ${MAX_REFERENCE_IMAGES} images (URLs or data URIs).`);
   }
   return images.map((image, i) => viduImage(image, `metadata.images[${i}]`));
+}
+
+/** Q3's audio fields, everyone's booleans: checked here, since Vidu refuses them field by field. */
+function checkAudio(row: ModelRow<ViduRules>, meta: Record<string, unknown>): void {
+  for (const name of ["audio", "bgm", "off_peak", "watermark"]) {
+    if (meta[name] !== undefined && typeof meta[name] !== "boolean") invalid(`metadata.${name}`, `metadata.${name} must be true or false.`);
+  }
+  const id = row.spec.id;
+  if (row.rules.audio) {
+    if (meta.bgm !== undefined) invalid("metadata.bgm", `${id} takes no bgm; it makes its own audio (metadata.audio).`);
+  } else {
+    for (const name of ["audio", "voice_id", "audio_type"]) {
+      if (meta[name] !== undefined) invalid(`metadata.${name}`, `${id} makes no audio of its own (Q3 models do); remove metadata.${name}.`);
+    }
+  }
+  if (meta.voice_id !== undefined && (typeof meta.voice_id !== "string" || meta.voice_id === ""))
+    invalid("metadata.voice_id", "metadata.voice_id must be a voice id.");
+  if ((meta.voice_id !== undefined || meta.audio_type !== undefined) && meta.audio === false) {
+    invalid("metadata.audio", "metadata.voice_id and audio_type need audio; remove them or set metadata.audio true.");
+  }
 }
 
 /**
@@ -72,7 +109,8 @@ export function planVidu(input: GenerationInput, row: ModelRow<ViduRules>, ctx: 
   if (endpoint === "reference2video" && input.prompt.trim() === "") {
     invalid("prompt", "Vidu reference-to-video needs a prompt.", "missing_required_field");
   }
-  const { images: _images, image_tail: _tail, duration: metaDuration, resolution: metaResolution, aspect_ratio: metaRatio, ...rest } = input.metadata;
+  const { images: _images, image_tail: _tail, subjects, duration: metaDuration, resolution: metaResolution, aspect_ratio: metaRatio, ...rest } = input.metadata;
+  checkAudio(row, rest);
   if (input.seed !== undefined && rest.seed !== undefined && rest.seed !== input.seed) {
     invalid("metadata.seed", "seed and metadata.seed differ; send one of them.");
   }
@@ -92,6 +130,7 @@ export function planVidu(input: GenerationInput, row: ModelRow<ViduRules>, ctx: 
   const body: Record<string, unknown> = { model: model.id, duration };
   const images = imagesFor(endpoint, input);
   if (images) body.images = images;
+  if (subjects !== undefined) body.subjects = subjectsFor(subjects);
   if (input.prompt !== "") body.prompt = input.prompt;
   if (input.seed !== undefined) body.seed = input.seed;
   const resolution = metaResolution ?? (input.size && resolutionFor(input.size, limits.resolutions));

@@ -15,6 +15,8 @@ export interface ViduRules {
   resolutionsAt?: Record<number, string[]>;
   /** Narrower limits on one endpoint: vidu2.0 reference-to-video is 4 s at 360p/720p. */
   endpointLimits?: Partial<Record<ViduEndpoint, ViduLimits>>;
+  /** Q3 makes audio (`audio`, default true; `voice_id`, `audio_type`) and takes no `bgm`. */
+  audio?: boolean;
 }
 
 /** Vidu sets the aspect ratio only on these; image-based endpoints take it from the image. */
@@ -37,9 +39,30 @@ function vidu(
   id: string,
   endpoints: ViduEndpoint[],
   limits: ViduLimits & { default_duration: number; aspect_ratios: string[] },
-  rules: Pick<ViduRules, "resolutionsAt" | "endpointLimits"> = {},
+  rules: Pick<ViduRules, "resolutionsAt" | "endpointLimits" | "audio"> = {},
 ): ModelRow<ViduRules> {
   const ratios = endpoints.some((e) => TAKES_ASPECT_RATIO.includes(e)) ? limits.aspect_ratios : [];
+  const fields: Record<string, string> = {
+    resolution: `${limits.resolutions.join(", ")} (else from size)`,
+    duration: "overrides duration (same values)",
+    movement_amplitude: "auto, small, medium or large (ignored by q2/q3)",
+    off_peak: "boolean: run off-peak (cheaper, done within 48 h)",
+    watermark: "boolean: add Vidu's watermark",
+    payload: "string echoed back by Vidu",
+    seed: "integer, 0 = random",
+  };
+  if (ratios.length) fields.aspect_ratio = `${ratios.join(", ")} (text and reference videos; else from size)`;
+  if (endpoints.includes("text2video")) fields.style = "general or anime (text-to-video; ignored by q2/q3)";
+  if (endpoints.includes("start-end2video")) fields.image_tail = "the end frame (URL, data URI or base64), with image as the start";
+  if (endpoints.includes("reference2video")) {
+    fields.images = "1 to 7 reference images (reference-to-video)";
+    fields.subjects = '[{"id", "images": [<1 to 3 images>], "voice_id"}]: named subjects to cite in the prompt as @id (reference-to-video)';
+  }
+  if (rules.audio) {
+    fields.audio = "boolean: generate audio with the video (Vidu's default true for Q3, which changes its price)";
+    fields.voice_id = "voice of the generated speech, with audio";
+    fields.audio_type = "kind of audio, with audio (passed to Vidu as given)";
+  } else fields.bgm = "boolean: add background music";
   return {
     spec: {
       id,
@@ -54,6 +77,7 @@ function vidu(
       seed: true,
       // Doc revisions say 1500, 2000 or 5000; 2000 is what current pages of every model accept.
       prompt_max: 2000,
+      metadata: fields,
     },
     rules: { endpoints, ...rules },
   };
@@ -64,23 +88,38 @@ const LEGACY = { durations: [4, 8], default_duration: 4, resolutions: LEGACY_RES
 const EIGHT_SECONDS_720P = { 8: ["720p"] };
 const Q2 = { durations: seconds(1, 10), default_duration: 5, resolutions: Q_RES, aspect_ratios: RATIOS_Q };
 const Q3 = { durations: seconds(1, 16), default_duration: 5, resolutions: Q_RES, aspect_ratios: RATIOS_Q };
+/** Q3 makes audio by default ("audio" default true, "Only supported by Q3 models"); bgm is refused by q3. */
+const AUDIO = { audio: true };
 
-/** Per the Vidu API reference (union of its revisions): which endpoints take which model, and their limits. */
+/**
+ * Per the Vidu API reference (vendor-protocols.md §3.3, platform.vidu.com/docs text-to-video, image-to-video,
+ * start-end-to-video, reference-to-video; union of its revisions): which endpoints take which model, and their limits.
+ * The Q3 rows (1–16 s, 540p/720p/1080p, 3:4 and 4:3, `audio` default true, no bgm) were checked against copies of
+ * Vidu's text-to-video page for viduq3-pro/viduq3-turbo (docs.powertokens.ai "viduq3-turbo", novita.ai
+ * "Vidu Q3 Pro/Turbo Text-to-Video", both restating Vidu's fields and defaults).
+ */
 export const VIDU_MODELS: ModelRow<ViduRules>[] = [
   vidu("viduq1", ["text2video", "img2video", "start-end2video", "reference2video"], Q1),
-  vidu("viduq1-classic", ["img2video", "start-end2video"], Q1),
-  vidu("vidu2.0", ["img2video", "start-end2video", "reference2video"], LEGACY, {
-    resolutionsAt: EIGHT_SECONDS_720P,
-    endpointLimits: { reference2video: { durations: [4], resolutions: ["360p", "720p"] } },
-  }),
+  // viduq1-classic is a start-end2video model only: no revision of img2video lists it (§3.3).
+  vidu("viduq1-classic", ["start-end2video"], Q1),
+  // vidu2.0 renders 4 s at 360p/720p (1080p is vidu1.5's alone) and 8 s at 720p.
+  vidu(
+    "vidu2.0",
+    ["img2video", "start-end2video", "reference2video"],
+    { ...LEGACY, resolutions: ["360p", "720p"] },
+    {
+      resolutionsAt: EIGHT_SECONDS_720P,
+      endpointLimits: { reference2video: { durations: [4], resolutions: ["360p", "720p"] } },
+    },
+  ),
   vidu("vidu1.5", ["text2video", "img2video", "start-end2video"], LEGACY, { resolutionsAt: EIGHT_SECONDS_720P }),
   vidu("viduq2", ["text2video", "reference2video"], Q2),
   vidu("viduq2-pro", ["img2video", "start-end2video", "reference2video"], Q2),
   vidu("viduq2-turbo", ["img2video", "start-end2video"], Q2),
-  vidu("viduq3-pro", ["text2video", "img2video", "start-end2video"], Q3),
-  vidu("viduq3-turbo", ["text2video", "img2video", "start-end2video"], Q3),
-  vidu("viduq3-mix", ["reference2video"], { ...Q3, resolutions: ["720p", "1080p"] }),
-  vidu("viduq3", ["reference2video"], Q3),
+  vidu("viduq3-pro", ["text2video", "img2video", "start-end2video"], Q3, AUDIO),
+  vidu("viduq3-turbo", ["text2video", "img2video", "start-end2video"], Q3, AUDIO),
+  vidu("viduq3-mix", ["reference2video"], { ...Q3, resolutions: ["720p", "1080p"] }, AUDIO),
+  vidu("viduq3", ["reference2video"], Q3, AUDIO),
 ];
 
 /** The durations and resolutions one model takes on one endpoint, at the duration asked for. */

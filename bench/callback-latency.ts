@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { LOCAL_API_KEY, startStack, type Stack } from "../scripts/local-stack.ts";
+import { LOCAL_API_KEY, type Stack, startStack } from "../scripts/local-stack.ts";
 import { median, percentile, row } from "./stats.ts";
 
 const N = Math.max(1, Number(process.env.N ?? 20));

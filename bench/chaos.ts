@@ -15,9 +15,9 @@ import { createHash } from "node:crypto";
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
-import { LOCAL_API_KEY, startStack, type Stack } from "../scripts/local-stack.ts";
+import { parseArgs } from "node:util";
+import { LOCAL_API_KEY, type Stack, startStack } from "../scripts/local-stack.ts";
 import { JIMENG_EXAMPLE, KLING_EXAMPLE, VIDU_EXAMPLE } from "../test/support/examples.ts";
 import { median, percentile, row } from "./stats.ts";
 
@@ -311,7 +311,12 @@ function tally<T>(items: readonly T[], key: (t: T) => string): Record<string, nu
 }
 
 const show = (counts: Record<string, number>) =>
-  Object.keys(counts).length === 0 ? "none" : Object.entries(counts).sort(([, a], [, b]) => b - a).map(([k, v]) => `${k}: ${v}`).join(", ");
+  Object.keys(counts).length === 0
+    ? "none"
+    : Object.entries(counts)
+        .sort(([, a], [, b]) => b - a)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(", ");
 
 async function figures(clients: Client[], books: Books, lastReadyAt: number): Promise<Figures> {
   const withTask = clients.filter((c) => c.taskId);
@@ -329,14 +334,23 @@ async function figures(clients: Client[], books: Books, lastReadyAt: number): Pr
     listed: listed.length,
     stuckUnknown: listed.filter((t) => !known.has(t.task_id) && t.status === "processing").map((t) => t.task_id),
     succeeded: succeeded.length,
-    failedByCode: tally(withTask.filter((c) => c.final?.status === "failed"), (c) => c.final!.errorCode ?? "no code"),
-    refusedByCode: tally(clients.filter((c) => c.refused), (c) => `${c.refused!.status} ${c.refused!.code}`),
+    failedByCode: tally(
+      withTask.filter((c) => c.final?.status === "failed"),
+      (c) => c.final!.errorCode ?? "no code",
+    ),
+    refusedByCode: tally(
+      clients.filter((c) => c.refused),
+      (c) => `${c.refused!.status} ${c.refused!.code}`,
+    ),
     unanswered: clients.filter((c) => c.gaveUp),
     doubleBilled: clients.filter((c) => acceptedFor(books, c) > 1),
     orphanBilled,
     stuck,
     wrongBytes: wrong,
-    allFinalAfterMs: stuck.length === 0 && !listed.some((t) => t.status === "processing") && !clients.some((c) => c.gaveUp) && withTask.length > 0 ? Math.max(0, lastFinal - lastReadyAt) : null,
+    allFinalAfterMs:
+      stuck.length === 0 && !listed.some((t) => t.status === "processing") && !clients.some((c) => c.gaveUp) && withTask.length > 0
+        ? Math.max(0, lastFinal - lastReadyAt)
+        : null,
     finalAfterRestartMs: withTask.filter((c) => c.final && c.final.at > lastReadyAt).map((c) => c.final!.at - lastReadyAt),
   };
 }
@@ -346,9 +360,15 @@ function perVendorRows(clients: Client[], books: Books): string[] {
     const mine = clients.filter((c) => c.vendor === v);
     const s = books.stats[v];
     return row([
-      v, mine.length, mine.filter((c) => c.taskId).length, mine.filter((c) => c.final?.status === "succeeded").length,
-      mine.filter((c) => c.final?.status === "failed").length, mine.filter((c) => acceptedFor(books, c) > 1).length,
-      mine.filter((c) => (c.taskId && !c.final) || c.gaveUp).length, `${s.create} / ${s.accepted}`, show(s.chaos),
+      v,
+      mine.length,
+      mine.filter((c) => c.taskId).length,
+      mine.filter((c) => c.final?.status === "succeeded").length,
+      mine.filter((c) => c.final?.status === "failed").length,
+      mine.filter((c) => acceptedFor(books, c) > 1).length,
+      mine.filter((c) => (c.taskId && !c.final) || c.gaveUp).length,
+      `${s.create} / ${s.accepted}`,
+      show(s.chaos),
     ]);
   });
 }
@@ -362,7 +382,9 @@ function report(f: Figures, clients: Client[], books: Books, restarts: Restart[]
     "",
     `Run ${startedAt.toISOString()}: \`npx node bench/chaos.ts --tasks ${TASKS} --kill-every ${KILL_EVERY_MS / 1000} --kills ${KILLS} --seed ${SEED}` +
       ` --final-timeout ${FINAL_TIMEOUT_MS / 1000}\` on ${cpus().length} × ${cpus()[0]?.model ?? "CPU"}, Node ${process.version}.`,
-    `Gateway: \`wrangler dev\` on persisted local state, ${Object.entries(GATEWAY_VARS).map(([k, v]) => `${k}=${v}`).join(", ")}; its process group`,
+    `Gateway: \`wrangler dev\` on persisted local state, ${Object.entries(GATEWAY_VARS)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(", ")}; its process group`,
     `SIGKILLed every ${KILL_EVERY_MS / 1000} s and restarted, ${KILLS} times (restarts took ${restarts.map((r) => ((r.readyAt - r.killedAt) / 1000).toFixed(1)).join(", ")} s).`,
     `Simulator: renders in ${SIM_DELAY_MS / 1000} s, one MP4 per task; seeded chaos ${JSON.stringify(CHAOS)}.`,
     `Clients: ${TASKS} POSTs (88API examples, a unique prompt marker each) spread over the first ${Math.round(SPREAD_SHARE * 100)} % of the kill period,`,
@@ -378,14 +400,29 @@ function report(f: Figures, clients: Client[], books: Books, restarts: Restart[]
     row(["POSTs refused (final 4xx), by status and code", show(f.refusedByCode)]),
     row(["tasks with more than one accepted vendor task", mustBeZero(f.doubleBilled.length)]),
     row(["vendor tasks billed for a request that got no task", f.orphanBilled]),
-    row(["tasks stuck after the last restart (clients' tasks + listed tasks no client got)", `${mustBeZero(f.stuck.length + f.stuckUnknown.length)} (${f.stuck.length} + ${f.stuckUnknown.length})`]),
+    row([
+      "tasks stuck after the last restart (clients' tasks + listed tasks no client got)",
+      `${mustBeZero(f.stuck.length + f.stuckUnknown.length)} (${f.stuck.length} + ${f.stuckUnknown.length})`,
+    ]),
     row(["requests stuck: POST never answered with a task or a 4xx", mustBeZero(f.unanswered.length)]),
     row(["wrong bytes served", mustBeZero(f.wrongBytes.length)]),
     row(["last restart → every task final", f.allFinalAfterMs === null ? "not reached" : `${(f.allFinalAfterMs / 1000).toFixed(1)} s`]),
-    row(["tasks final only after the last restart: count, then seconds after it p50 / max", f.finalAfterRestartMs.length === 0 ? "0" :
-      `${f.finalAfterRestartMs.length}: ${(median(f.finalAfterRestartMs) / 1000).toFixed(1)} / ${(Math.max(...f.finalAfterRestartMs) / 1000).toFixed(1)}`]),
+    row([
+      "tasks final only after the last restart: count, then seconds after it p50 / max",
+      f.finalAfterRestartMs.length === 0
+        ? "0"
+        : `${f.finalAfterRestartMs.length}: ${(median(f.finalAfterRestartMs) / 1000).toFixed(1)} / ${(Math.max(...f.finalAfterRestartMs) / 1000).toFixed(1)}`,
+    ]),
     row(["POST attempts per request: median / p95 / max", `${median(attempts)} / ${percentile(attempts, 95)} / ${Math.max(...attempts)}`]),
-    row(["retry causes", show(tally(clients.flatMap((c) => c.retried), (r) => r))]),
+    row([
+      "retry causes",
+      show(
+        tally(
+          clients.flatMap((c) => c.retried),
+          (r) => r,
+        ),
+      ),
+    ]),
     "",
     row(["vendor", "requests", "tasks", "succeeded", "failed", "> 1 vendor task", "stuck (task or POST)", "vendor creates / accepted", "chaos injected"]),
     row(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---"]),
@@ -394,9 +431,15 @@ function report(f: Figures, clients: Client[], books: Books, restarts: Restart[]
     `Last restart: the gateway answered again ${lastRestart ? `${((lastRestart.readyAt - lastRestart.killedAt) / 1000).toFixed(1)} s after the last kill` : "(no kills)"}; "last restart → every task final" runs from that moment.`,
   ];
   const detail = (title: string, list: Client[], what: (c: Client) => string) =>
-    list.length === 0 ? [] : ["", `${title}:`, ...list.slice(0, 20).map((c) => `- ${c.vendor} ${c.taskId ?? "(no task)"} "${c.prompt.slice(-16)}": ${what(c)}`)];
+    list.length === 0
+      ? []
+      : ["", `${title}:`, ...list.slice(0, 20).map((c) => `- ${c.vendor} ${c.taskId ?? "(no task)"} "${c.prompt.slice(-16)}": ${what(c)}`)];
   lines.push(
-    ...detail("More than one vendor task", f.doubleBilled, (c) => `${acceptedFor(books, c)} accepted vendor tasks: ${(books.byPrompt.get(c.prompt) ?? []).map((t) => t.id).join(", ")}`),
+    ...detail(
+      "More than one vendor task",
+      f.doubleBilled,
+      (c) => `${acceptedFor(books, c)} accepted vendor tasks: ${(books.byPrompt.get(c.prompt) ?? []).map((t) => t.id).join(", ")}`,
+    ),
     ...detail("Stuck", f.stuck, (c) => `still processing; POST retries: ${c.retried.join(", ") || "none"}`),
     ...(f.stuckUnknown.length === 0 ? [] : ["", `Listed but no client got them, still processing: ${f.stuckUnknown.slice(0, 20).join(", ")}`]),
     ...detail("POST never answered", f.unanswered, (c) => `${c.attempts} attempts: ${show(tally(c.retried, (r) => r))}`),

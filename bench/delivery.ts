@@ -5,7 +5,7 @@
 //   npx node bench/delivery.ts [--size-mib 200] [--rounds 5]
 //
 // Ports: gateway 18843, simulator 18844, plain file server 18849. Everything it starts is stopped, temp dirs removed.
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
 import { get } from "node:http";
@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
-import { LOCAL_API_KEY, startStack, type Stack } from "../scripts/local-stack.ts";
+import { LOCAL_API_KEY, type Stack, startStack } from "../scripts/local-stack.ts";
 import { median, row } from "./stats.ts";
 
 const { values: args } = parseArgs({ options: { "size-mib": { type: "string", default: "200" }, rounds: { type: "string", default: "5" } } });
@@ -77,7 +77,13 @@ let stack: Stack | undefined;
 let plain: ChildProcess | undefined;
 try {
   console.log(`Starting wrangler dev on ${PORTS.port} and the simulator on ${PORTS.simPort} …`);
-  stack = await startStack({ port: PORTS.port, simPort: PORTS.simPort, persistTo: join(dir, "state"), vars: { POLL_INTERVALS: "1s" }, simEnv: { SIM_DELAY_MS: "300" } });
+  stack = await startStack({
+    port: PORTS.port,
+    simPort: PORTS.simPort,
+    persistTo: join(dir, "state"),
+    vars: { POLL_INTERVALS: "1s" },
+    simEnv: { SIM_DELAY_MS: "300" },
+  });
   await fetch(`${stack.simUrl}/__sim/config`, { method: "PUT", body: JSON.stringify({ sizeBytes: SIZE }) });
   const created = await api(stack, "/v1/video/generations", { method: "POST", body: JSON.stringify({ model: "kling-v1", prompt: "delivery benchmark" }) });
   const ingestStarted = Date.now();

@@ -18,12 +18,13 @@
 // Checks (the process exits 1 when one fails): no connection errors or timeouts, every POST 200 with a task, every
 // read 200, every baseline request the expected 404, every task `succeeded`, each paid once by its vendor.
 // Writes the report to stdout and to bench/results/load.md (OUT=path to change it).
-import autocannon from "autocannon";
+
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { LOCAL_API_KEY, startStack, type Stack } from "../scripts/local-stack.ts";
+import autocannon from "autocannon";
+import { LOCAL_API_KEY, type Stack, startStack } from "../scripts/local-stack.ts";
 import { median, percentile, row } from "./stats.ts";
 
 const TASKS = Math.max(3, Number(process.env.TASKS ?? 200));
@@ -89,7 +90,10 @@ const ratio = (n: number, base: number) => (base > 0 ? `${(n / base).toFixed(1)}
 function versions(): string {
   const wrangler = (() => {
     try {
-      return execFileSync(join(import.meta.dirname, "../node_modules/.bin/wrangler"), ["--version"], { encoding: "utf8" }).trim().split("\n").pop();
+      return execFileSync(join(import.meta.dirname, "../node_modules/.bin/wrangler"), ["--version"], { encoding: "utf8" })
+        .trim()
+        .split("\n")
+        .pop();
     } catch {
       return "?";
     }
@@ -152,7 +156,10 @@ async function main(): Promise<void> {
       ],
     });
     expectAll("submissions", submissions, 200);
-    check(tasks.length === TASKS && new Set(tasks.map((t) => t.id)).size === TASKS, `submissions: ${tasks.length} tasks (${new Set(tasks.map((t) => t.id)).size} distinct) for ${TASKS} POSTs`);
+    check(
+      tasks.length === TASKS && new Set(tasks.map((t) => t.id)).size === TASKS,
+      `submissions: ${tasks.length} tasks (${new Set(tasks.map((t) => t.id)).size} distinct) for ${TASKS} POSTs`,
+    );
 
     // 4. read storm over the new tasks, while they render, call back and are ingested.
     let r = 0;
@@ -179,7 +186,10 @@ async function main(): Promise<void> {
     const all = [warmTracked, ...tasks];
     const notSucceeded = all.filter((t) => t.status !== "succeeded");
     check(notSucceeded.length === 0, `${notSucceeded.length} tasks did not succeed: ${JSON.stringify(notSucceeded.slice(0, 5))}`);
-    const stats = (await (await fetch(`${stack.simUrl}/__sim/stats`)).json()) as Record<string, { create: number; accepted: number; byExternalId: Record<string, { calls: number }> }>;
+    const stats = (await (await fetch(`${stack.simUrl}/__sim/stats`)).json()) as Record<
+      string,
+      { create: number; accepted: number; byExternalId: Record<string, { calls: number }> }
+    >;
     const accepted = Object.values(stats).reduce((n, s) => n + s.accepted, 0);
     const creates = Object.values(stats).reduce((n, s) => n + s.create, 0);
     check(accepted === all.length && creates === all.length, `vendors: ${creates} creates, ${accepted} accepted for ${all.length} tasks`);
@@ -205,26 +215,73 @@ async function main(): Promise<void> {
       "",
       row(["phase", "connections", "requests", "errors", "non-2xx (expected)", "p50", "p99", "max", "throughput (req/s)", "p50 / baseline", "p99 / baseline"]),
       row(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]),
-      row(["baseline: 404 route", READ_CONNECTIONS, baseline.requests.total, baseline.errors, `${baseline.non2xx} (all 404)`, ...lat(baseline), baseline.requests.average.toFixed(0), "1.0×", "1.0×"]),
-      row([`${TASKS} concurrent POST /v1/video/generations`, TASKS, submissions.requests.total, submissions.errors, submissions.non2xx, ...lat(submissions),
-        (submissions.requests.total / submissions.duration).toFixed(1), ratio(submissions.latency.p50, baseline.latency.p50), ratio(submissions.latency.p99, baseline.latency.p99)]),
-      row(["status reads GET /v1/video/generations/{id}", READ_CONNECTIONS, reads.requests.total, reads.errors, reads.non2xx, ...lat(reads), reads.requests.average.toFixed(0),
-        ratio(reads.latency.p50, baseline.latency.p50), ratio(reads.latency.p99, baseline.latency.p99)]),
-      row(["baseline again, after the load", READ_CONNECTIONS, baselineAfter.requests.total, baselineAfter.errors, `${baselineAfter.non2xx} (all 404)`, ...lat(baselineAfter),
-        baselineAfter.requests.average.toFixed(0), ratio(baselineAfter.latency.p50, baseline.latency.p50), ratio(baselineAfter.latency.p99, baseline.latency.p99)]),
+      row([
+        "baseline: 404 route",
+        READ_CONNECTIONS,
+        baseline.requests.total,
+        baseline.errors,
+        `${baseline.non2xx} (all 404)`,
+        ...lat(baseline),
+        baseline.requests.average.toFixed(0),
+        "1.0×",
+        "1.0×",
+      ]),
+      row([
+        `${TASKS} concurrent POST /v1/video/generations`,
+        TASKS,
+        submissions.requests.total,
+        submissions.errors,
+        submissions.non2xx,
+        ...lat(submissions),
+        (submissions.requests.total / submissions.duration).toFixed(1),
+        ratio(submissions.latency.p50, baseline.latency.p50),
+        ratio(submissions.latency.p99, baseline.latency.p99),
+      ]),
+      row([
+        "status reads GET /v1/video/generations/{id}",
+        READ_CONNECTIONS,
+        reads.requests.total,
+        reads.errors,
+        reads.non2xx,
+        ...lat(reads),
+        reads.requests.average.toFixed(0),
+        ratio(reads.latency.p50, baseline.latency.p50),
+        ratio(reads.latency.p99, baseline.latency.p99),
+      ]),
+      row([
+        "baseline again, after the load",
+        READ_CONNECTIONS,
+        baselineAfter.requests.total,
+        baselineAfter.errors,
+        `${baselineAfter.non2xx} (all 404)`,
+        ...lat(baselineAfter),
+        baselineAfter.requests.average.toFixed(0),
+        ratio(baselineAfter.latency.p50, baseline.latency.p50),
+        ratio(baselineAfter.latency.p99, baseline.latency.p99),
+      ]),
       "",
       `Submissions: all ${TASKS} POSTs sent at once took ${submissions.duration.toFixed(1)} s in total; a POST answers once the vendor has accepted the task.`,
       `Status reads ran while ${inFlightAfterStorm} of the ${TASKS} tasks were still unfinished at the storm's end.`,
       "",
       row(["tasks", "succeeded", "vendor creates / accepted", "POST → succeeded p50", "p99", "max", "first POST → last task done"]),
       row(["---:", "---:", "---:", "---:", "---:", "---:", "---:"]),
-      row([all.length, all.length - notSucceeded.length, `${creates} / ${accepted}`, ms(median(e2e)), ms(percentile(e2e, 99)), ms(Math.max(...e2e)), `${((lastDone - firstSent) / 1000).toFixed(1)} s`]),
+      row([
+        all.length,
+        all.length - notSucceeded.length,
+        `${creates} / ${accepted}`,
+        ms(median(e2e)),
+        ms(percentile(e2e, 99)),
+        ms(Math.max(...e2e)),
+        `${((lastDone - firstSent) / 1000).toFixed(1)} s`,
+      ]),
       "",
       `(${all.length} tasks = the ${TASKS} submitted + 1 warm-up task. "POST → succeeded" runs from sending the POST to a \`?wait=30\` long-poll`,
       `(one per task, from its POST's answer on) returning \`succeeded\`; it includes the simulator's ${SIM_DELAY_MS / 1000} s render time, the callback,`,
       "the ingest into R2, and the status-read storm running alongside.)",
       "",
-      failures.length === 0 ? "Checks: all passed (no errors or timeouts; every answer as expected; every task succeeded, each paid once)." : `Checks FAILED:\n${failures.map((f) => `- ${f}`).join("\n")}`,
+      failures.length === 0
+        ? "Checks: all passed (no errors or timeouts; every answer as expected; every task succeeded, each paid once)."
+        : `Checks FAILED:\n${failures.map((f) => `- ${f}`).join("\n")}`,
       "",
     ];
     const report = lines.join("\n");

@@ -13,7 +13,7 @@
 // staging copy), to attribute the gateway's extra memory.
 //
 // Ports: gateway 18845, simulator 18846, baseline Worker 18847. Everything it starts is stopped, temp dirs removed.
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { get } from "node:http";
 import { tmpdir } from "node:os";
@@ -21,7 +21,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
-import { LOCAL_API_KEY, startStack, type Stack } from "../scripts/local-stack.ts";
+import { LOCAL_API_KEY, type Stack, startStack } from "../scripts/local-stack.ts";
 import { row } from "./stats.ts";
 
 const { values: args } = parseArgs({ options: { sizes: { type: "string", default: "250,500" }, "no-attribution": { type: "boolean", default: false } } });
@@ -143,8 +143,20 @@ async function waitForHttp(url: string, child: ChildProcess, what: string) {
 async function startBaseline(persistTo: string): Promise<ChildProcess> {
   const child = spawn(
     join(ROOT, "node_modules/.bin/wrangler"),
-    ["dev", "--config", join(ROOT, "bench/baseline-worker/wrangler.toml"), "--ip", "127.0.0.1", "--port", String(PORTS.baseline),
-      "--persist-to", persistTo, "--show-interactive-dev-session=false", "--log-level", "error"],
+    [
+      "dev",
+      "--config",
+      join(ROOT, "bench/baseline-worker/wrangler.toml"),
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(PORTS.baseline),
+      "--persist-to",
+      persistTo,
+      "--show-interactive-dev-session=false",
+      "--log-level",
+      "error",
+    ],
     { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"], detached: true, env: { ...process.env, CI: "true" } },
   );
   await waitForHttp(`http://127.0.0.1:${PORTS.baseline}/`, child, "the baseline Worker's wrangler dev");
@@ -238,7 +250,13 @@ async function runSize(sizeMiB: number, attribution: boolean): Promise<SizeResul
   };
   try {
     console.log(`\n[${sizeMiB} MiB] gateway on ${PORTS.port}, simulator on ${PORTS.simPort}, baseline Worker on ${PORTS.baseline}`);
-    stack = await startStack({ port: PORTS.port, simPort: PORTS.simPort, persistTo: join(dir, "gateway"), vars: { POLL_INTERVALS: "1s" }, simEnv: { SIM_DELAY_MS: "300" } });
+    stack = await startStack({
+      port: PORTS.port,
+      simPort: PORTS.simPort,
+      persistTo: join(dir, "gateway"),
+      vars: { POLL_INTERVALS: "1s" },
+      simEnv: { SIM_DELAY_MS: "300" },
+    });
     const s = stack;
     const warmGateway = () => api(s, "/v1/models");
     let idle = await settle("gateway", s.gateway.pid!, warmGateway);
@@ -278,7 +296,7 @@ async function runSize(sizeMiB: number, attribution: boolean): Promise<SizeResul
     // Baseline: the same bytes, chunked from the simulator, into R2; each variant in a fresh wrangler dev.
     const base = `http://127.0.0.1:${PORTS.baseline}`;
     const warmBaseline = () => drain(`${base}/object?key=warm-up`);
-    const withBaseline = async <T,>(work: (idle: number) => Promise<T>): Promise<T> => {
+    const withBaseline = async <T>(work: (idle: number) => Promise<T>): Promise<T> => {
       baseline = await startBaseline(join(dir, "baseline"));
       try {
         return await work(await settle("baseline", baseline.pid!, warmBaseline));
@@ -332,7 +350,16 @@ const lines = [
   row(["---:", "---:", "---:", "---:", "---:", "---:"]),
 ];
 for (const r of results) {
-  lines.push(row([`${mib(r.size)} MiB`, fmt(r.baseStore.peak), fmt(r.ingest.peak), fmt(servePeak(r)), fmt(r.ingest.peak - r.baseStore.peak), fmt(servePeak(r) - r.baseServe.peak)]));
+  lines.push(
+    row([
+      `${mib(r.size)} MiB`,
+      fmt(r.baseStore.peak),
+      fmt(r.ingest.peak),
+      fmt(servePeak(r)),
+      fmt(r.ingest.peak - r.baseStore.peak),
+      fmt(servePeak(r) - r.baseServe.peak),
+    ]),
+  );
 }
 lines.push("", "Every phase (MiB); idle = RSS of that fresh wrangler dev after one warm-up request; peak − idle = what the phase added.", "");
 lines.push(row(["size", "process", "phase", "idle", "peak", "peak − idle", "seconds"]));
@@ -345,7 +372,10 @@ for (const r of results) {
 console.log(`\n${lines.join("\n")}\n`);
 
 for (const r of results) {
-  for (const [what, over] of [["ingest", r.ingest.peak - r.baseStore.peak], ["serve", servePeak(r) - r.baseServe.peak]] as const) {
+  for (const [what, over] of [
+    ["ingest", r.ingest.peak - r.baseStore.peak],
+    ["serve", servePeak(r) - r.baseServe.peak],
+  ] as const) {
     console.log(`${mib(r.size)} MiB ${what}: ${fmt(over)} MiB above the baseline (target <= ${LIMIT_MIB}: ${mib(over) <= LIMIT_MIB ? "met" : "MISSED"})`);
   }
 }
@@ -358,6 +388,8 @@ if (results.length >= 2) {
     ["baseline serve", a.baseServe.peak, b.baseServe.peak],
   ] as const) {
     const growth = mib(pb - pa);
-    console.log(`${what}: peak ${growth >= 0 ? "+" : ""}${growth.toFixed(0)} MiB from ${mib(a.size)} to ${mib(b.size)} MiB (no growth = within ${GROWTH_TOLERANCE_MIB} MiB: ${growth <= GROWTH_TOLERANCE_MIB ? "met" : "MISSED"})`);
+    console.log(
+      `${what}: peak ${growth >= 0 ? "+" : ""}${growth.toFixed(0)} MiB from ${mib(a.size)} to ${mib(b.size)} MiB (no growth = within ${GROWTH_TOLERANCE_MIB} MiB: ${growth <= GROWTH_TOLERANCE_MIB ? "met" : "MISSED"})`,
+    );
   }
 }

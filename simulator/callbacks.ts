@@ -1,8 +1,8 @@
 // Outgoing callbacks. node:http rather than fetch because fetch may not set a `Date` header, which Vidu signs.
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
-import type { CallbackSpec, Sim, SimTask } from "./core.ts";
 import { chaosDropsCallback } from "./chaos.ts";
+import type { CallbackSpec, Sim, SimTask } from "./core.ts";
 import { takeFault } from "./faults.ts";
 
 const TIMEOUT_MS = 10_000;

@@ -22,7 +22,7 @@ export interface ChaosConfig {
 }
 
 export type ChaosKind = "busy" | "error5xx" | "dropAccepted" | "pollError" | "dropCallback";
-export const CHAOS_KINDS: readonly ChaosKind[] = ["busy", "error5xx", "dropAccepted", "pollError", "dropCallback"];
+const CHAOS_KINDS: readonly ChaosKind[] = ["busy", "error5xx", "dropAccepted", "pollError", "dropCallback"];
 
 export interface Chaos {
   config: ChaosConfig;

@@ -1,8 +1,8 @@
 // The /__sim/ control API for tests and benchmarks. Not a vendor protocol: plain JSON, {error} on failure.
 import type { ServerResponse } from "node:http";
+import { createChaos, parseChaos } from "./chaos.ts";
 import type { FileOptions, Sim, SimConfig, SimTask } from "./core.ts";
 import { finish, isFinal, protocol, resetSim, VIDEO_VARIANTS } from "./core.ts";
-import { createChaos, parseChaos } from "./chaos.ts";
 import { parseFault } from "./faults.ts";
 import { MIN_SYNTHETIC_BYTES } from "./files.ts";
 import type { SimRequest } from "./http.ts";

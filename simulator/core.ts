@@ -66,7 +66,7 @@ export interface Failure {
   message: string;
 }
 
-export interface CallbackDelivery {
+interface CallbackDelivery {
   at: number;
   state: string;
   attempt: number;
@@ -136,7 +136,7 @@ export interface VendorProtocol {
   callback?: CallbackSpec;
 }
 
-export interface VendorStats {
+interface VendorStats {
   create: number;
   accepted: number;
   query: number;

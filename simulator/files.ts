@@ -6,15 +6,15 @@ import type { ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Sim, Vendor } from "./core.ts";
-import { VENDORS, effectiveFiles, protocol, urlSignature } from "./core.ts";
+import { effectiveFiles, protocol, urlSignature, VENDORS } from "./core.ts";
 import { applyFault } from "./faults.ts";
 import type { SimRequest } from "./http.ts";
 import { header, sendRaw } from "./http.ts";
 
 const asset = (name: string) => readFileSync(new URL(`./assets/${name}`, import.meta.url));
-export const SAMPLE_MP4 = asset("sample.mp4");
-export const MOOV_AT_END_MP4 = asset("moov-at-end.mp4");
-export const COVER_JPG = asset("cover.jpg");
+const SAMPLE_MP4 = asset("sample.mp4");
+const MOOV_AT_END_MP4 = asset("moov-at-end.mp4");
+const COVER_JPG = asset("cover.jpg");
 /** Duration of the sample as vendors report it (ffprobe format duration). */
 export const SAMPLE_DURATION = "5.042";
 
@@ -72,7 +72,7 @@ export async function serveFile(sim: Sim, req: SimRequest, res: ServerResponse):
 }
 
 /** The sample followed by a top-level `free` box naming the task: still a valid MP4, and this task's bytes alone. */
-export function taggedMp4(sample: Buffer, taskId: string): Buffer {
+function taggedMp4(sample: Buffer, taskId: string): Buffer {
   const tag = Buffer.from(`simulated vendor task ${taskId}`, "utf8");
   const header = Buffer.alloc(8);
   header.writeUInt32BE(8 + tag.length, 0);
@@ -113,7 +113,7 @@ const LAYOUTS = {
   faststart: SAMPLE_MP4,
   "moov-at-end": MOOV_AT_END_MP4,
 } as const;
-export type SyntheticLayout = keyof typeof LAYOUTS;
+type SyntheticLayout = keyof typeof LAYOUTS;
 
 function layoutParts(bytes: Buffer) {
   const free = box(bytes, "free");
@@ -141,14 +141,14 @@ const FILLER = (() => {
   return out;
 })();
 
-export interface SyntheticMp4 {
+interface SyntheticMp4 {
   size: number;
   /** Chunks of bytes [start, end] (inclusive), each at most 256 KiB; filler chunks are views, never copies. */
   chunks(start: number, end: number): Generator<Buffer>;
 }
 
 /** A valid MP4 of exactly `size` bytes (≥ MIN_SYNTHETIC_BYTES): the sample's 5.042 s video, then filler in mdat. */
-export function syntheticMp4(size: number, layout: SyntheticLayout): SyntheticMp4 {
+function syntheticMp4(size: number, layout: SyntheticLayout): SyntheticMp4 {
   if (!Number.isSafeInteger(size) || size < MIN_SYNTHETIC_BYTES) throw new RangeError(`sizeBytes must be an integer >= ${MIN_SYNTHETIC_BYTES}`);
   const { before, frames, after } = layoutParts(LAYOUTS[layout]);
   const small = size - before.length - after.length - 8; // mdat with an 8-byte header, after the 8-byte free box
@@ -214,7 +214,12 @@ async function sendTruncatedSynthetic(req: SimRequest, res: ServerResponse, file
   const half = Math.floor(file.size / 2);
   for (const chunk of file.chunks(0, half - 1)) {
     if (res.destroyed) return;
-    if (!res.write(chunk)) await new Promise<void>((resolve) => (res.once("drain", resolve), res.once("close", resolve)));
+    if (!res.write(chunk)) {
+      await new Promise<void>((resolve) => {
+        res.once("drain", resolve);
+        res.once("close", resolve);
+      });
+    }
   }
   setTimeout(() => res.socket?.destroy(), 20);
 }

@@ -1,6 +1,7 @@
 // Small node:http helpers; the simulator has no framework so every byte on the wire is deliberate.
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
+
 import { randomBytes } from "node:crypto";
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 
 export interface SimRequest {
   method: string;
@@ -38,13 +39,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   sendRaw(res, status, JSON.stringify(body), "application/json; charset=utf-8", headers);
 }
 
-export function sendRaw(
-  res: ServerResponse,
-  status: number,
-  text: string,
-  contentType: string,
-  headers: Record<string, string> = {},
-): void {
+export function sendRaw(res: ServerResponse, status: number, text: string, contentType: string, headers: Record<string, string> = {}): void {
   if (res.headersSent || res.destroyed) return;
   const buf = Buffer.from(text, "utf8");
   res.writeHead(status, { "Content-Type": contentType, "Content-Length": String(buf.length), ...headers });
@@ -56,13 +51,9 @@ export function header(headers: IncomingHttpHeaders, name: string): string | und
   return Array.isArray(v) ? v.join(",") : v;
 }
 
-export function hexId(bytes: number): string {
-  return randomBytes(bytes).toString("hex");
-}
-
 /** Decimal id of `digits` digits, the shape Vidu and Jimeng task ids have. */
 export function numericId(digits: number): string {
-  let s = String(1 + (randomBytes(1)[0] ?? 0) % 9);
+  let s = String(1 + ((randomBytes(1)[0] ?? 0) % 9));
   while (s.length < digits) s += String(randomBytes(1)[0]! % 10);
   return s;
 }

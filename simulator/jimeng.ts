@@ -3,9 +3,9 @@
 
 import { randomBytes } from "node:crypto";
 import type { ServerResponse } from "node:http";
+import { chaosOnCreate, chaosOnQuery, dropAnswer } from "./chaos.ts";
 import type { Sim, SimTask, VendorProtocol } from "./core.ts";
 import { addTask, atCapacity, beginCreate, firstBusy, mediaUrl, triggersOf } from "./core.ts";
-import { chaosOnCreate, chaosOnQuery, dropAnswer } from "./chaos.ts";
 import { applyFault } from "./faults.ts";
 import type { SimRequest } from "./http.ts";
 import { numericId, sendJson } from "./http.ts";
@@ -247,7 +247,7 @@ async function getResult(sim: Sim, req: SimRequest, res: ServerResponse): Promis
     return badRequest(res, err);
   }
   const task = sim.tasks.get(taskId);
-  if (!task || task.vendor !== "jimeng" || Date.now() - task.createdAt > TASK_RETENTION_MS) {
+  if (task?.vendor !== "jimeng" || Date.now() - task.createdAt > TASK_RETENTION_MS) {
     return business(res, 10000, "Success", { status: "not_found", video_url: "" });
   }
   // The poll must repeat the submit's req_key (§2.2); a mismatch is refused rather than answered.

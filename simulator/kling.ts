@@ -3,9 +3,9 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import { errors, jwtVerify } from "jose";
+import { chaosOnCreate, chaosOnQuery, dropAnswer } from "./chaos.ts";
 import type { Sim, SimTask, VendorProtocol } from "./core.ts";
 import { addTask, atCapacity, beginCreate, firstBusy, mediaUrl, triggersOf } from "./core.ts";
-import { chaosOnCreate, chaosOnQuery, dropAnswer } from "./chaos.ts";
 import { applyFault } from "./faults.ts";
 import { SAMPLE_DURATION } from "./files.ts";
 import type { SimRequest } from "./http.ts";

@@ -104,11 +104,7 @@ export function bool(body: Body, key: string, label = key): boolean | undefined 
   return v;
 }
 
-export function list(
-  body: Body,
-  key: string,
-  rules: { label?: string; required?: boolean; min?: number; max?: number } = {},
-): unknown[] | undefined {
+export function list(body: Body, key: string, rules: { label?: string; required?: boolean; min?: number; max?: number } = {}): unknown[] | undefined {
   const v = body[key];
   const field = rules.label ?? key;
   if (v === undefined || v === null) {
@@ -172,7 +168,7 @@ export interface ImageInfo {
 }
 
 /** Reads type and pixel size from the image header, as vendors do before accepting an input frame. */
-export function sniffImage(buf: Buffer): ImageInfo | null {
+function sniffImage(buf: Buffer): ImageInfo | null {
   if (buf.length >= 24 && buf.readUInt32BE(0) === 0x89504e47 && buf.toString("latin1", 12, 16) === "IHDR") {
     return { type: "png", width: buf.readUInt32BE(16), height: buf.readUInt32BE(20) };
   }

@@ -2,9 +2,9 @@
 
 import { createHmac, randomBytes, randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
+import { chaosOnCreate, chaosOnQuery, dropAnswer } from "./chaos.ts";
 import type { Sim, SimTask, VendorProtocol } from "./core.ts";
 import { addTask, atCapacity, beginCreate, finish, firstBusy, mediaUrl, triggersOf } from "./core.ts";
-import { chaosOnCreate, chaosOnQuery, dropAnswer } from "./chaos.ts";
 import { applyFault } from "./faults.ts";
 import type { SimRequest } from "./http.ts";
 import { header, numericId, sendJson } from "./http.ts";
@@ -278,7 +278,7 @@ function checkSubjects(sim: Sim, body: Body): void {
     str(subject, "id", { label: `subjects[${i}].id`, required: true });
     str(subject, "voice_id", { label: `subjects[${i}].voice_id` });
     const images = list(subject, "images", { label: `subjects[${i}].images`, required: true, min: 1, max: 3 })!;
-    images.forEach((img, j) => checkViduImage(sim, `subjects[${i}].images[${j}]`, img));
+    for (const [j, img] of images.entries()) checkViduImage(sim, `subjects[${i}].images[${j}]`, img);
   });
 }
 
@@ -301,7 +301,7 @@ async function query(sim: Sim, res: ServerResponse, id: string): Promise<void> {
   if (await applyFault(sim, vidu, "query", res)) return;
   if (chaosOnQuery(sim, vidu, res)) return;
   const task = sim.tasks.get(id);
-  if (!task || task.vendor !== "vidu") return fail(res, 404, "TaskNotFound", `task ${id} not found`);
+  if (task?.vendor !== "vidu") return fail(res, 404, "TaskNotFound", `task ${id} not found`);
   sendJson(res, 200, taskView(sim, task));
 }
 
@@ -335,7 +335,11 @@ function listFilter(q: URLSearchParams): ListFilter {
     if (Number.isNaN(t)) throw new FieldError("invalid", name, `${name} must be an ISO-8601 time`);
     return t;
   };
-  const ids = q.getAll("task_ids").flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean);
+  const ids = q
+    .getAll("task_ids")
+    .flatMap((v) => v.split(","))
+    .map((v) => v.trim())
+    .filter(Boolean);
   const state = q.get("state") || null;
   if (state !== null && !LIST_STATES.includes(state)) throw new FieldError("invalid", "state", `state must be one of ${LIST_STATES.join(", ")}`);
   return {
@@ -389,7 +393,7 @@ function cancel(sim: Sim, req: SimRequest, res: ServerResponse, id: string): voi
   }
   if (body.id !== id) return fail(res, 400, "BadRequest", `id in body (${String(body.id)}) does not match the task id in the path`);
   const task = sim.tasks.get(id);
-  if (!task || task.vendor !== "vidu") return fail(res, 404, "TaskNotFound", `task ${id} not found`);
+  if (task?.vendor !== "vidu") return fail(res, 404, "TaskNotFound", `task ${id} not found`);
   if (task.phase !== "created" && task.phase !== "queued") return fail(res, 400, "BadRequest", "task state is scheduled, can not cancel");
   finish(sim, task, { code: "UserCancelled", message: "task cancelled by user" });
   sendJson(res, 200, {});

@@ -39,7 +39,7 @@ const decode = (s: string) => {
   }
 };
 
-export function canonicalQuery(rawQuery: string): string {
+function canonicalQuery(rawQuery: string): string {
   return rawQuery
     .split("&")
     .filter((p) => p !== "")
@@ -58,7 +58,11 @@ const headerValue = (headers: VolcRequest["headers"], name: string): string | un
 };
 
 export function canonicalRequest(req: VolcRequest, signedHeaders: readonly string[], bodyHash: string): string {
-  const path = req.path.split("/").map((seg) => rfc3986(decode(seg))).join("/") || "/";
+  const path =
+    req.path
+      .split("/")
+      .map((seg) => rfc3986(decode(seg)))
+      .join("/") || "/";
   const lines = signedHeaders.map((h) => `${h}:${(headerValue(req.headers, h) ?? "").trim()}\n`).join("");
   return [req.method.toUpperCase(), path, canonicalQuery(req.rawQuery), lines, signedHeaders.join(";"), bodyHash].join("\n");
 }
@@ -66,7 +70,7 @@ export function canonicalRequest(req: VolcRequest, signedHeaders: readonly strin
 const sha256Hex = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");
 const hmac = (key: string | Buffer, data: string) => createHmac("sha256", key).update(data).digest();
 
-export function volcSignature(secretAccessKey: string, xDate: string, canonical: string): string {
+function volcSignature(secretAccessKey: string, xDate: string, canonical: string): string {
   const shortDate = xDate.slice(0, 8);
   const scope = `${shortDate}/${VOLC_REGION}/${VOLC_SERVICE}/request`;
   const stringToSign = `HMAC-SHA256\n${xDate}\n${scope}\n${sha256Hex(canonical)}`;
@@ -85,8 +89,12 @@ export function verifyVolcRequest(req: VolcRequest, creds: VolcCredentials, now:
   const auth = headerValue(req.headers, "authorization");
   const e = (status: number, code: string, codeN: number, message: string): VolcAuthError => ({ status, code, codeN, message });
   const mismatch = (why: string) =>
-    e(401, "SignatureDoesNotMatch", 100010,
-      `The request signature we calculated does not match the signature you provided. Check your Secret Access Key and signing method. (${why})`);
+    e(
+      401,
+      "SignatureDoesNotMatch",
+      100010,
+      `The request signature we calculated does not match the signature you provided. Check your Secret Access Key and signing method. (${why})`,
+    );
   if (!auth || auth.trim() === "") return e(401, "MissingAuthenticationToken", 100003, "Request is missing Authentication Token.");
   const m = /^HMAC-SHA256\s+(.+)$/.exec(auth.trim());
   const params = new Map<string, string>();

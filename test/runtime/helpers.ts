@@ -1,7 +1,7 @@
 import { exports } from "cloudflare:workers";
 import { TEST_API_KEYS } from "../support/test-env.ts";
 
-export const ORIGIN = "http://gateway.test";
+const ORIGIN = "http://gateway.test";
 
 type Json = Record<string, any>;
 

@@ -16,7 +16,7 @@ export const CREDS = SIM_CREDENTIALS;
 export const SAMPLE = readFileSync(new URL("../../simulator/assets/sample.mp4", import.meta.url));
 export const MOOV_AT_END = readFileSync(new URL("../../simulator/assets/moov-at-end.mp4", import.meta.url));
 
-export function startSim(delayMs = 300): Promise<Simulator> {
+function startSim(delayMs = 300): Promise<Simulator> {
   return startSimulator({ port: 0, delayMs, credentials: CREDS });
 }
 

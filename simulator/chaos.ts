@@ -1,8 +1,10 @@
 // Seeded random chaos, beside the queued faults of faults.ts: each create, query and callback attempt rolls a die
 // from a fixed seed, so a benchmark meets busy vendors, 5xx errors, lost answers and lost callbacks at rates it
 // chooses, and the same seed gives the same sequence of decisions. Every answer is the vendor's own documented one.
+
 import type { ServerResponse } from "node:http";
 import type { Sim, Vendor, VendorProtocol } from "./core.ts";
+import { takeFault } from "./faults.ts";
 import { sendJson } from "./http.ts";
 import { isObject } from "./validate.ts";
 
@@ -72,10 +74,11 @@ function count(sim: Sim, vendor: Vendor, kind: ChaosKind): void {
 export type CreateChaos = "answered" | "drop" | "none";
 
 /**
- * Rolls the create die. A busy or 5xx outcome is answered here ("answered": the create must stop, nothing is
- * billed); "drop" means: perform the create, then call dropAnswer instead of answering.
+ * A queued `drop` fault, else the create die. A busy or 5xx outcome is answered here ("answered": the create must
+ * stop, nothing is billed); "drop" means: perform the create, then call dropAnswer instead of answering.
  */
 export function chaosOnCreate(sim: Sim, proto: VendorProtocol, res: ServerResponse): CreateChaos {
+  if (takeFault(sim, proto.vendor, "create", true)) return "drop";
   if (!sim.chaos) return "none";
   const { config, dice } = sim.chaos;
   const r = dice.create();

@@ -108,6 +108,8 @@ export interface Fault {
   body?: unknown;
   raw?: string;
   delayMs?: number;
+  /** op create only: the create is performed (and billed), then its answer is lost (the connection is reset). */
+  drop?: boolean;
 }
 
 export interface CallbackSpec {

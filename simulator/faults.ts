@@ -4,8 +4,8 @@ import type { Fault, FaultOp, Sim, Vendor, VendorProtocol } from "./core.ts";
 import { VENDORS } from "./core.ts";
 import { sendJson, sendRaw, sleep } from "./http.ts";
 
-export function takeFault(sim: Sim, vendor: Vendor, op: FaultOp): Fault | undefined {
-  const i = sim.faults.findIndex((f) => f.op === op && (f.vendor === undefined || f.vendor === vendor));
+export function takeFault(sim: Sim, vendor: Vendor, op: FaultOp, drop = false): Fault | undefined {
+  const i = sim.faults.findIndex((f) => f.op === op && Boolean(f.drop) === drop && (f.vendor === undefined || f.vendor === vendor));
   if (i < 0) return undefined;
   const fault = sim.faults[i]!;
   fault.times -= 1;
@@ -43,6 +43,7 @@ export function parseFault(input: unknown): Fault | string {
   }
   if (f.raw !== undefined && typeof f.raw !== "string") return "raw must be a string";
   if (f.delayMs !== undefined && (typeof f.delayMs !== "number" || f.delayMs < 0)) return "delayMs must be a number >= 0";
+  if (f.drop !== undefined && (f.drop !== true || f.op !== "create")) return "drop must be true, and only with op create";
   return {
     vendor: f.vendor as Vendor | undefined,
     op: f.op as FaultOp,
@@ -51,5 +52,6 @@ export function parseFault(input: unknown): Fault | string {
     body: f.body,
     raw: f.raw as string | undefined,
     delayMs: f.delayMs as number | undefined,
+    ...(f.drop ? { drop: true } : {}),
   };
 }

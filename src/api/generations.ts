@@ -127,9 +127,17 @@ export const generations = new Hono<AppEnv>()
 
       const task = await createOrExplain(c.env, keys, idemKey, admission.taskId, () => createTask(env, c.var.caller.keyId, origin, request, admission.taskId));
       if (task.state === "failed" && task.error) {
-        // The vendor refused the request itself: that refusal is the answer, also for a replay.
+        // The task ended before the vendor took it: that reason is the POST's own answer, also for a replay.
         const { status, code, message } = task.error;
         const error = new ApiError(status, message, code, null);
+        if (task.submit.open) {
+          // The vendor may have the task (its answer was lost): it stays listed, and a retry with the key replays
+          // this answer rather than submitting again.
+          await keys.settle(idemKey, { status, body: JSON.stringify(error.body) });
+          throw error;
+        }
+        // A definite refusal: nothing exists at the vendor. A retry may try again when the trouble is the gateway's
+        // or the vendor account's (5xx); a refusal of the request itself (4xx) is replayed.
         await keys.forgetTask(task.id);
         if (status >= 500 && idemKey !== null) await keys.abandon(idemKey);
         else await keys.settle(idemKey, { status, body: JSON.stringify(error.body) });

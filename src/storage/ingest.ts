@@ -39,16 +39,14 @@ export async function ingestVideo(
   bucket: R2Bucket,
   key: string,
   response: Response,
-  opts: { partSize?: number; onProgress?: () => Promise<void>; onBytes?: () => void } = {},
+  opts: { partSize?: number; onBytes?: () => void } = {},
 ): Promise<StoredVideo> {
   if (!response.body) throw new IngestError("the response has no body", true);
   const hash = sha256Sink();
-  const progress = progressMeter(opts.onProgress);
-  // Every chunk (or part) of the download: hashed, counted, and a sign the download is alive.
+  // Every chunk (or part) of the download: hashed, and a sign the download is alive.
   const account = async (bytes: Uint8Array) => {
     opts.onBytes?.();
     await hash.write(bytes);
-    await progress(bytes.byteLength);
   };
   const partSize = opts.partSize ?? PART_SIZE;
   const length = declaredLength(response.headers);
@@ -116,22 +114,6 @@ function sha256Sink(): { write(chunk: Uint8Array): Promise<void>; hex(): Promise
       await writer.close();
       return new Uint8Array(await digest.digest).toHex();
     },
-  };
-}
-
-const PROGRESS_BYTES = 16 * 2 ** 20;
-const PROGRESS_MS = 20_000;
-
-/** Calls `report` every 16 MiB or 20 s of transfer (the workflow's watchdog hears a long download is alive). */
-function progressMeter(report?: () => Promise<void>): (bytes: number) => Promise<void> {
-  let bytes = 0;
-  let last = Date.now();
-  return async (n) => {
-    bytes += n;
-    if (!report || (bytes < PROGRESS_BYTES && Date.now() - last < PROGRESS_MS)) return;
-    bytes = 0;
-    last = Date.now();
-    await report();
   };
 }
 

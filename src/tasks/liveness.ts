@@ -11,5 +11,7 @@ export const START_MS = 15_000;
 export const STEP_MS = 45_000;
 /** A download that is alive delivers at least one part this often; a slower one is stalled and retried. */
 export const INGEST_STALL_MS = 60_000;
+/** While copying a video, the step reports that it is alive this often, whatever the download is doing. */
+export const INGEST_BEAT_MS = 10_000;
 /** Once the vendor has finished, copying its video may run this far past TASK_DEADLINE before the task fails. */
 export const INGEST_GRACE_MS = 30 * 60_000;

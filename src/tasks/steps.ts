@@ -7,7 +7,7 @@ import type { Outcome } from "../providers/types.ts";
 import { IngestError, ingestVideo, type StoredVideo, storedVideo } from "../storage/ingest.ts";
 import { coverKey, videoKey } from "../storage/layout.ts";
 import { loadPlan } from "../storage/requests.ts";
-import { INGEST_GRACE_MS, INGEST_STALL_MS } from "./liveness.ts";
+import { INGEST_BEAT_MS, INGEST_GRACE_MS, INGEST_STALL_MS } from "./liveness.ts";
 import { isFinal } from "./states.ts";
 import type { TaskRecord } from "./task-record.ts";
 
@@ -173,6 +173,14 @@ export async function ingestStep(env: Env, id: string, stallMs = INGEST_STALL_MS
   if (!record?.result.video_url) return null;
   if (await failIfLate(env, record, INGEST_GRACE_MS)) return null;
   const stall = stallGuard(stallMs);
+  // Beats while the step lives, so the watchdog tells a slow download (alive) from a dead runtime within seconds.
+  const beat = setInterval(
+    () =>
+      void task(env, id)
+        .heartbeat()
+        .catch(() => {}),
+    INGEST_BEAT_MS,
+  );
   try {
     const response = await fetch(record.result.video_url, { headers: { "accept-encoding": "identity" }, signal: stall.signal }).catch((err: Error) => {
       throw vendorTrouble(`downloading the video from the vendor failed: ${err.message}`);
@@ -182,8 +190,7 @@ export async function ingestStep(env: Env, id: string, stallMs = INGEST_STALL_MS
       if (EXPIRED.has(response.status)) await refreshVideoUrl(env, record);
       throw vendorTrouble(`downloading the video from the vendor failed with HTTP ${response.status}`);
     }
-    await task(env, id).heartbeat();
-    return await ingestVideo(env.VIDEOS, key, response, { onProgress: () => task(env, id).heartbeat(), onBytes: stall.alive });
+    return await ingestVideo(env.VIDEOS, key, response, { onBytes: stall.alive });
   } catch (err) {
     if (stall.signal.aborted) throw vendorTrouble(`the vendor's download stalled: no data for ${stallMs / 1000} s`);
     if (!(err instanceof IngestError)) throw err;
@@ -193,6 +200,7 @@ export async function ingestStep(env: Env, id: string, stallMs = INGEST_STALL_MS
     return null;
   } finally {
     stall.stop();
+    clearInterval(beat);
   }
 }
 

@@ -4,7 +4,7 @@ import type { Env } from "../env.ts";
 import type { TaskError } from "../lib/errors.ts";
 import { Waiters } from "../lib/waiters.ts";
 import type { StoredVideo } from "../storage/ingest.ts";
-import { INGEST_STALL_MS, START_MS, STEP_MS } from "./liveness.ts";
+import { INGEST_BEAT_MS, START_MS, STEP_MS } from "./liveness.ts";
 import { canMove, isFinal, type TaskState } from "./states.ts";
 import { blankTask, type NewTask, type TaskRecord, type WebhookAttempt } from "./task-record.ts";
 import { restartWorkflow } from "./workflow-control.ts";
@@ -114,9 +114,9 @@ export class TaskObject extends DurableObject<Env> {
     this.save({ ...this.current(), submit: { open: false } });
   }
 
-  /** The workflow is alive mid-download; its next sign is the next part of the video. */
+  /** The workflow is alive mid-download; it beats again within INGEST_BEAT_MS. */
   async heartbeat(): Promise<void> {
-    this.save(this.current(), INGEST_STALL_MS);
+    this.save(this.current(), 2 * INGEST_BEAT_MS);
   }
 
   /** The workflow now waits (the next poll, or a busy vendor's back-off) and reports again within `nextInMs`. */
@@ -157,7 +157,7 @@ export class TaskObject extends DurableObject<Env> {
       upstream: { ...t.upstream, seed: vendorSeed ?? t.upstream.seed, status: "succeeded" },
       result: { ...t.result, video_url: videoUrl, cover_url: coverUrl },
     });
-    return this.move("ingesting", update, STEP_MS + INGEST_STALL_MS);
+    return this.move("ingesting", update, STEP_MS);
   }
 
   /** A fresh vendor URL for a video whose first URL expired before ingest finished. */

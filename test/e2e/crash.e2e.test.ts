@@ -4,12 +4,11 @@
 // which the gateway sets to its own task id).
 //
 // Locally, a Workflow instance that was running when its runtime was killed stays `running` forever (platform notes
-// §3.1): what revives it is the TaskObject's watchdog alarm, which restarts a workflow silent for WATCHDOG_AFTER
-// (5 s here; never less than twice the longest POLL_INTERVALS entry, 1 s here). The restarted workflow runs from the
-// start, and its steps find what is already done in the TaskObject (the upstream id, the vendor's video URL).
-// (Observed with WATCHDOG_AFTER=10m: instances killed in a poll wait or mid-ingest stay `running` after the restart;
-// one killed inside its very first step, the submit, is re-run by the local engine itself. Either way the steps
-// must not pay twice, which is what the simulator's books check.)
+// §3.1): what revives it is the TaskObject's watchdog alarm. Each report of the workflow to its TaskObject says when
+// the next one is due (the next poll, a download's next part); WATCHDOG_AFTER (its default, 10 s, here) past that,
+// the workflow is restarted. The restarted workflow runs from the start, and its steps find what is already done in
+// the TaskObject (the upstream id, the vendor's video URL). The steps must not pay twice, which is what the
+// simulator's books check.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SAMPLE_VIDEO } from "../../simulator/assets/sample-info.ts";
 import { until } from "../support/until.ts";
@@ -79,13 +78,24 @@ async function post(prompt: string): Promise<string> {
 
 describe("SIGKILL of wrangler dev mid-task, restart on the same state", () => {
   beforeAll(async () => {
-    e2e = await startE2E(PORTS, { vars: { POLL_INTERVALS: "1s", WATCHDOG_AFTER: "5s" } });
+    e2e = await startE2E(PORTS, { vars: { POLL_INTERVALS: "1s" } });
     drain();
   }, 120_000);
   afterAll(() => e2e?.close());
   beforeEach(async () => {
     await e2e.sim("/__sim/reset", { method: "POST" });
   });
+
+  it("right after a POST's 200: the task resumes within seconds of the restart and succeeds within 30 s", async () => {
+    await e2e.sim("/__sim/config", { method: "PUT", json: { delayMs: 1500, callbacks: true } });
+    const id = await post("crash right after the answer");
+    await crashAndRestart();
+    const restarted = Date.now();
+    const task = await e2e.waitForStatus(id, 30_000);
+    expect(task.status, `${JSON.stringify(task.error)}\n${output}`).toBe("succeeded");
+    expect(Date.now() - restarted).toBeLessThan(30_000);
+    await expectAllSucceededOnce([id]);
+  }, 90_000);
 
   it("while polling: 4 Kling tasks the vendor is still rendering all succeed, each submitted once", async () => {
     // 10 s to render and no callbacks: the workflows are in their wait/poll loop when the runtime dies.

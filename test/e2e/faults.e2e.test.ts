@@ -4,16 +4,17 @@
 //   - MATRIX: one row per fault; rows run one after another, each on a freshly reset simulator (faults are global to
 //     it), and each waits for its task to be final. Successes are checked down to the bytes of the stored video.
 //   - A create that outlives the gateway's 30 s vendor timeout (~35 s, the three vendors at once): Kling is found by
-//     external_task_id and paid once; Vidu and Jimeng (no lookup by our id) fail upstream_submission_unknown rather
-//     than risk a second paid task.
+//     external_task_id and Vidu by the payload carrying our id, each paid once; Jimeng (no way to find a task by our
+//     request) fails upstream_submission_unknown rather than risk a second paid task.
 //   - TASK_DEADLINE: a second stack with a 6 s deadline (never-finishing, unknown-status and always-busy vendors).
 //
-// Timing: POLL_INTERVALS is 1s; the workflow's own retry delays are fixed in src/tasks/task-workflow.ts (submit 2 s,
+// Timing: POLL_INTERVALS is 1s; the workflow's own retry delays are fixed in src/workflow/task-workflow.ts (submit 1 s,
 // ingest 5 s, both exponential). Faults that cannot be shown quickly are left out, with the reason in SKIPPED below.
 // The whole file takes about 3 minutes.
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SAMPLE_VIDEO } from "../../simulator/assets/sample-info.ts";
+import { until } from "../support/until.ts";
 import { type E2E, type Json, SAMPLE_BYTES, startE2E } from "./stack.ts";
 
 const PORTS = { port: 18851, simPort: 18852 };
@@ -31,6 +32,8 @@ interface Fault {
   body?: unknown;
   raw?: string;
   delayMs?: number;
+  /** The create is performed (and billed), then its answer is lost: the connection is reset. */
+  drop?: true;
 }
 
 interface VendorStats {
@@ -150,6 +153,60 @@ const MATRIX: Row[] = [
     creates: [1, 1],
     setup: (c) => c.faults({ vendor: "kling", op: "query", status: 500, times: 6 }),
     check: (_c, task) => expect(task.error.message).toMatch(/kept failing to report the task/),
+  },
+
+  // ---- answers that leave a submission in doubt: looked up before anything is sent again -----------------------------
+  {
+    vendor: "kling",
+    fault: "the create goes through but its answer is lost (connection reset)",
+    final: "succeeded",
+    creates: [1, 1], // the retry finds it by external_task_id
+    setup: (c) => c.faults({ vendor: "kling", op: "create", drop: true }),
+  },
+  {
+    vendor: "vidu",
+    fault: "the create goes through but its answer is lost (connection reset)",
+    final: "succeeded",
+    creates: [1, 1], // the retry finds it in Vidu's task list by the payload carrying our task id
+    setup: (c) => c.faults({ vendor: "vidu", op: "create", drop: true }),
+    check: (_c, _task, stats) => expect((stats.vidu as VendorStats & { list: number }).list).toBeGreaterThanOrEqual(1),
+  },
+  {
+    // Jimeng cannot find a task by our request: never submitted twice. The POST itself says so, within its wait.
+    vendor: "jimeng",
+    fault: "the create goes through but its answer is lost (connection reset)",
+    post: { status: 502, code: "upstream_submission_unknown", type: "upstream_error" },
+    final: "failed",
+    code: "upstream_submission_unknown", // Jimeng cannot find a task by our request: never submitted twice
+    creates: [1, 1],
+    setup: (c) => c.faults({ vendor: "jimeng", op: "create", drop: true }),
+  },
+  {
+    vendor: "kling",
+    fault: "an acceptance without a task_id (in doubt: looked up, then submitted again)",
+    final: "succeeded",
+    creates: [2, 1],
+    setup: (c) => c.faults({ vendor: "kling", op: "create", status: 200, body: { code: 0, message: "SUCCEED", request_id: "x", data: {} } }),
+  },
+  {
+    vendor: "jimeng",
+    fault: "a proxy's HTML 504 on create (in doubt: Jimeng cannot be looked up)",
+    post: { status: 502, code: "upstream_submission_unknown", type: "upstream_error" },
+    final: "failed",
+    code: "upstream_submission_unknown",
+    creates: [1, 0],
+    setup: (c) => c.faults({ vendor: "jimeng", op: "create", status: 504, raw: "<html><body><h1>504 Gateway Time-out</h1></body></html>" }),
+  },
+  {
+    vendor: "kling",
+    fault: "a lost answer, a lookup that misses, then 'external_task_id already exists' on the resubmission",
+    final: "succeeded",
+    creates: [2, 1],
+    setup: (c) =>
+      c.faults(
+        { vendor: "kling", op: "create", drop: true },
+        { vendor: "kling", op: "query", status: 404, body: { code: 1203, message: "task not found", request_id: "x" } },
+      ),
   },
 
   // ---- malformed vendor answers ------------------------------------------------------------------------------------------
@@ -464,15 +521,7 @@ function ctxFor(): Ctx {
       return found;
     },
     stats: () => e2e.sim<Stats>("/__sim/stats"),
-    async until(what, probe, timeoutMs = 30_000) {
-      const end = Date.now() + timeoutMs;
-      for (;;) {
-        const value = await probe();
-        if (value !== undefined && value !== false) return value as never;
-        if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    },
+    until: (what, probe, timeoutMs) => until(what, probe, timeoutMs),
   };
   return ctx;
 }
@@ -508,7 +557,7 @@ describe("fault matrix (wrangler dev + simulator)", () => {
           // Refused within the POST's wait: the vendor's reason is the POST's own error, and no vendor task exists.
           expect([created.status, created.body.code, created.body.type], created.body.message).toEqual([row.post.status, row.post.code, row.post.type]);
           expect(Object.keys(created.body).sort()).toEqual(["code", "message", "param", "type"]);
-          expect((await e2e.sim<{ tasks: Json[] }>("/__sim/tasks")).tasks).toEqual([]);
+          if (row.creates[1] === 0) expect((await e2e.sim<{ tasks: Json[] }>("/__sim/tasks")).tasks).toEqual([]);
         } else {
           expect([created.status, created.body.status]).toEqual([200, "processing"]);
           ctx.id = created.body.task_id;
@@ -571,10 +620,15 @@ describe("fault matrix (wrangler dev + simulator)", () => {
       expect([stats.kling.create, stats.kling.accepted]).toEqual([1, 1]);
     });
 
-    // Vidu and Jimeng cannot look a task up by our id: submitting again could create, and bill, a second task.
-    it.each(["vidu", "jimeng"] as const)("%s: a lost create answer is never submitted again; the task fails, saying why", (vendor) => {
-      expect([stats[vendor].create, stats[vendor].accepted]).toEqual([1, 1]);
-      expect(finals[vendor]).toMatchObject({ status: "failed", error: { code: "upstream_submission_unknown", type: "upstream_error" } });
+    it("vidu: the retry finds the task in Vidu's list by its payload → succeeds, paid once", async () => {
+      expect([stats.vidu.create, stats.vidu.accepted]).toEqual([1, 1]);
+      expect(finals.vidu!.status, JSON.stringify(finals.vidu!.error)).toBe("succeeded");
+    });
+
+    // Jimeng cannot look a task up by our request: submitting again could create, and bill, a second task.
+    it("jimeng: a lost create answer is never submitted again; the task fails, saying why", () => {
+      expect([stats.jimeng.create, stats.jimeng.accepted]).toEqual([1, 1]);
+      expect(finals.jimeng).toMatchObject({ status: "failed", error: { code: "upstream_submission_unknown", type: "upstream_error" } });
     });
   });
 });

@@ -20,7 +20,7 @@ describe("configuration", () => {
       rateLimitPerMinute: 1000,
       maxConcurrentTasks: 500,
     });
-    expect(cfg.vendors.kling).toEqual({ baseUrl: "https://api-singapore.klingai.com", credentials: null });
+    expect(cfg.vendors.kling).toEqual({ baseUrl: "https://api-singapore.klingai.com", accounts: [] });
     expect(cfg.vendors.vidu.baseUrl).toBe("https://api.vidu.com");
     expect(cfg.vendors.jimeng.baseUrl).toBe("https://visual.volcengineapi.com");
   });
@@ -30,7 +30,7 @@ describe("configuration", () => {
     expect(cfg.pollIntervalsMs).toEqual([1_000, 90_000]);
     expect(cfg.watchdogAfterMs).toBe(60_000);
     expect(cfg.taskDeadlineMs).toBe(2 * 3_600_000);
-    expect(cfg.vendors.vidu).toEqual({ baseUrl: "http://127.0.0.1:9", credentials: { apiKey: "k" } });
+    expect(cfg.vendors.vidu).toEqual({ baseUrl: "http://127.0.0.1:9", accounts: [{ name: "default", credentials: { apiKey: "k" } }] });
   });
 
   it.each([

@@ -73,6 +73,11 @@ export function gatewayVars(options: StackOptions): Record<string, string> {
   };
 }
 
+/** A value for the env file: dotenv keeps single-quoted text as it is, so JSON (`*_ACCOUNTS`) survives its quotes. */
+function envValue(value: string): string {
+  return value.includes('"') && !value.includes("'") ? `'${value}'` : JSON.stringify(value);
+}
+
 async function waitForHttp(url: string, child: ChildProcess, what: string, timeoutMs = 90_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
@@ -114,7 +119,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   writeFileSync(
     envFile,
     `${Object.entries(gatewayVars(options))
-      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .map(([k, v]) => `${k}=${envValue(v)}`)
       .join("\n")}\n`,
   );
   const gatewayUrl = `http://127.0.0.1:${options.port}`;

@@ -57,10 +57,21 @@ export function accountRefusal(outcome: Outcome): Exclude<AccountEvent, { kind: 
   return why ? { kind: "refused", why, code: outcome.error.code!, message: outcome.error.message } : null;
 }
 
+/**
+ * A vendor's message with the account's credentials taken out: vendors echo some of them (Volcengine quotes the
+ * access key id it refused), and these messages reach the operator's view and the task's error.
+ */
+export function withoutCredentials(text: string, account: AnyAccount): string {
+  const values = Object.values(account.credentials).filter((value): value is string => typeof value === "string" && value.length >= 4);
+  return values.reduce((out, value) => out.replaceAll(value, "[credential]"), text);
+}
+
 /** Best effort: an account's health is advice for later tasks, and must never fail the task at hand. */
-export async function reportAccount(env: Env, cfg: Config, vendor: VendorId, name: string, event: AccountEvent): Promise<void> {
+export async function reportAccount(env: Env, cfg: Config, vendor: VendorId, account: AnyAccount, event: AccountEvent): Promise<void> {
+  const name = account.name;
+  const reported = event.kind === "refused" ? { ...event, message: withoutCredentials(event.message, account) } : event;
   try {
-    await health(env, vendor).report(name, event, cfg.accountCooldownMs);
+    await health(env, vendor).report(name, reported, cfg.accountCooldownMs);
   } catch (err) {
     console.error(`account ${vendor}/${name}: its health was not recorded: ${(err as Error).message}`);
   }

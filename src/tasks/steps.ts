@@ -7,7 +7,7 @@ import type { AnyAccount, Outcome } from "../providers/types.ts";
 import { IngestError, ingestVideo, type StoredVideo, storedVideo } from "../storage/ingest.ts";
 import { coverKey, videoKey } from "../storage/layout.ts";
 import { loadPlan } from "../storage/requests.ts";
-import { accountGone, accountOrder, accountRefusal, reportAccount, taskAccount } from "./accounts.ts";
+import { accountGone, accountOrder, accountRefusal, reportAccount, taskAccount, withoutCredentials } from "./accounts.ts";
 import { INGEST_GRACE_MS, INGEST_STALL_MS } from "./liveness.ts";
 import { isFinal } from "./states.ts";
 import type { TaskRecord } from "./task-record.ts";
@@ -127,8 +127,13 @@ export async function submitStep(env: Env, id: string, firstWaitMs: number): Pro
     if (refusal && (outcome.kind === "busy" || outcome.kind === "failed")) {
       // Refused for a reason of this account, which created nothing: the next account may take the task at once.
       await stub.closeSubmit();
-      await reportAccount(env, cfg, record.vendor, account.name, refusal);
-      refused.push({ account: account.name, outcome });
+      await reportAccount(env, cfg, record.vendor, account, refusal);
+      const scrub = (text: string) => withoutCredentials(text, account!);
+      const clean =
+        outcome.kind === "busy"
+          ? { ...outcome, message: scrub(outcome.message) }
+          : { ...outcome, error: { ...outcome.error, message: scrub(outcome.error.message) } };
+      refused.push({ account: account.name, outcome: clean });
       account = await next();
       continue;
     }
@@ -187,7 +192,7 @@ async function accepted(
   firstWaitMs: number,
 ): Promise<SubmitResult> {
   const live = await task(env, id).submitted(upstreamId, seed, firstWaitMs);
-  await reportAccount(env, config(env), record.vendor, account.name, { kind: "accepted" });
+  await reportAccount(env, config(env), record.vendor, account, { kind: "accepted" });
   if (live) return { kind: "accepted" };
   await cancelUpstream(env, record.vendor, account, upstreamId);
   return ended("cancelled");

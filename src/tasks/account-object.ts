@@ -69,10 +69,13 @@ export class AccountObject extends DurableObject<Env> {
       return health === "busy" ? [1, state.busy_until_ms] : [2, state.benched_until_ms];
     };
     const ranked = names
-      .map((name, index) => ({ name, index, key: rank(this.load(name)) }))
+      .map((name, index) => ({ name, index, state: this.load(name) }))
+      .map((r) => ({ ...r, key: rank(r.state) }))
       .sort((a, b) => a.key[0] - b.key[0] || a.key[1] - b.key[1] || a.index - b.index);
     const first = ranked[0];
-    if (first) this.store(first.name, { ...this.load(first.name), picked_ms: nowMs });
+    // Strictly later than any earlier pick, even within one millisecond, so a burst of tasks goes round the accounts.
+    const stamp = Math.max(nowMs, ...ranked.map((r) => r.state.picked_ms + 1));
+    if (first) this.store(first.name, { ...first.state, picked_ms: stamp });
     return ranked.map((r) => r.name);
   }
 

@@ -199,7 +199,7 @@ interface VolcCredentials {
 }
 
 /** One vendor account: a credential set with a name (the single-account variables make one named `default`). */
-export interface VendorAccount<C> {
+interface VendorAccount<C> {
   name: string;
   credentials: C;
 }
@@ -211,7 +211,7 @@ interface VendorConfig<C> {
 }
 
 /** The account the single-account variables (KLING_ACCESS_KEY, VIDU_API_KEY, …) make. */
-export const DEFAULT_ACCOUNT = "default";
+const DEFAULT_ACCOUNT = "default";
 
 export interface Config {
   apiKeys: { label: string; digest: string }[];

@@ -5,7 +5,7 @@ import type { Env } from "../env.ts";
 const BUSY_FOR_MS = 15_000;
 
 /** `ok`, `busy` (answered busy lately: tried after the others) or `benched` (credit or authentication failure). */
-export type AccountHealth = "ok" | "busy" | "benched";
+type AccountHealth = "ok" | "busy" | "benched";
 
 /** What one submission to an account came to, as the AccountObject counts it. */
 export type AccountEvent = { kind: "accepted" } | { kind: "refused"; why: "busy" | "credit" | "auth" | "account"; code: string; message: string };

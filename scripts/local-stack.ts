@@ -8,13 +8,26 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { SIM_CREDENTIALS } from "../simulator/credentials.ts";
 
 export const LOCAL_API_KEY = "sk-local-dev";
+/** The operator's key of the local stack (ADMIN_API_KEYS): GET /v1/admin/accounts. */
+export const LOCAL_ADMIN_KEY = "sk-admin-local-dev";
+
+/** The single-account variables each `*_ACCOUNTS` replaces: a stack given the list drops them (both is an error). */
+const SINGLE_ACCOUNT_VARS: Record<string, string[]> = {
+  KLING_ACCOUNTS: ["KLING_ACCESS_KEY", "KLING_SECRET_KEY"],
+  VIDU_ACCOUNTS: ["VIDU_API_KEY"],
+  VOLC_ACCOUNTS: ["VOLC_ACCESS_KEY_ID", "VOLC_SECRET_ACCESS_KEY"],
+  ARK_ACCOUNTS: ["ARK_API_KEY"],
+};
 
 export interface StackOptions {
   port: number;
   simPort: number;
   /** Where wrangler keeps local state; the same dir across restarts keeps tasks. */
   persistTo: string;
-  /** Extra or overriding gateway variables (e.g. POLL_INTERVALS). */
+  /**
+   * Extra or overriding gateway variables (e.g. POLL_INTERVALS). A `*_ACCOUNTS` list (e.g. of SIM_ACCOUNTS) replaces
+   * the simulator's default account of that vendor.
+   */
   vars?: Record<string, string>;
   simEnv?: Record<string, string>;
   /** Inherit stdio (npm start) instead of capturing it. */
@@ -38,8 +51,12 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
 export function gatewayVars(options: StackOptions): Record<string, string> {
   const sim = `http://127.0.0.1:${options.simPort}`;
   const keys = options.apiKeys ?? { local: LOCAL_API_KEY };
+  const credentials: Record<string, string> = { ...SIM_CREDENTIALS };
+  for (const [list, singles] of Object.entries(SINGLE_ACCOUNT_VARS)) {
+    if (options.vars?.[list]) for (const name of singles) delete credentials[name];
+  }
   return {
-    ...SIM_CREDENTIALS,
+    ...credentials,
     KLING_BASE_URL: sim,
     VIDU_BASE_URL: sim,
     JIMENG_BASE_URL: sim,
@@ -47,12 +64,18 @@ export function gatewayVars(options: StackOptions): Record<string, string> {
     API_KEYS: Object.entries(keys)
       .map(([label, key]) => `${label}:${sha256(key)}`)
       .join(","),
+    ADMIN_API_KEYS: `admin:${sha256(LOCAL_ADMIN_KEY)}`,
     URL_SIGNING_SECRET: "local-dev-url-signing-secret",
     WEBHOOK_SECRET: "whsec_bG9jYWwtZGV2LXdlYmhvb2stc2VjcmV0",
     POLL_INTERVALS: "2s,5s,10s,30s",
     TASK_DEADLINE: "2h",
     ...options.vars,
   };
+}
+
+/** A value for the env file: dotenv keeps single-quoted text as it is, so JSON (`*_ACCOUNTS`) survives its quotes. */
+function envValue(value: string): string {
+  return value.includes('"') && !value.includes("'") ? `'${value}'` : JSON.stringify(value);
 }
 
 async function waitForHttp(url: string, child: ChildProcess, what: string, timeoutMs = 90_000): Promise<void> {
@@ -96,7 +119,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   writeFileSync(
     envFile,
     `${Object.entries(gatewayVars(options))
-      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .map(([k, v]) => `${k}=${envValue(v)}`)
       .join("\n")}\n`,
   );
   const gatewayUrl = `http://127.0.0.1:${options.port}`;

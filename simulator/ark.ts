@@ -5,6 +5,7 @@
 
 import { randomBytes } from "node:crypto";
 import type { ServerResponse } from "node:http";
+import { type AccountState, accountByAccess, type SimAccount } from "./accounts.ts";
 import type { Sim, SimTask, VendorProtocol } from "./core.ts";
 import { addTask, atCapacity, beginCreate, finish, firstBusy, mediaUrl, triggersOf } from "./core.ts";
 import { applyFault } from "./faults.ts";
@@ -180,22 +181,31 @@ const TASKS = "/api/v3/contents/generations/tasks";
 async function handle(sim: Sim, req: SimRequest, res: ServerResponse): Promise<boolean> {
   const path = req.url.pathname;
   if (!path.startsWith("/api/v3/")) return false;
-  if (header(req.headers, "authorization") !== `Bearer ${sim.credentials.ARK_API_KEY}`) {
+  const key = /^Bearer (.+)$/.exec(header(req.headers, "authorization") ?? "")?.[1];
+  const account = accountByAccess(sim.accounts, "ark", key);
+  if (!account || account.state === "revoked") {
     sim.stats.ark.unauthorized++;
     fail(res, 401, "AuthenticationError", "The API key or AK/SK in the request is missing or invalid.", "", "Unauthorized");
     return true;
   }
   const m = new RegExp(`^${TASKS}(?:/([^/]+))?$`).exec(path);
   const id = m?.[1] ? decodeURIComponent(m[1]) : undefined;
-  if (m && !id && req.method === "POST") await create(sim, req, res);
-  else if (m && id && req.method === "GET") await query(sim, res, id);
-  else if (m && id && req.method === "DELETE") remove(sim, res, id);
+  if (m && !id && req.method === "POST") await create(sim, req, res, account);
+  else if (m && id && req.method === "GET") await query(sim, res, id, account);
+  else if (m && id && req.method === "DELETE") remove(sim, res, id, account);
   else fail(res, 404, "NotFound", `${req.method} ${path} is not an Ark API.`, "", "NotFound");
   return true;
 }
 
-async function create(sim: Sim, req: SimRequest, res: ServerResponse): Promise<void> {
-  const stat = beginCreate(sim, "ark", {});
+/** What an account in each state answers a create (§10): AccountOverdueError, a full queue, AccessDenied. */
+const ACCOUNT_REFUSALS: Partial<Record<AccountState, [number, string, string, string, string]>> = {
+  no_credit: [403, "AccountOverdueError", "The request failed because your account has an overdue balance.", "", "Forbidden"],
+  busy: [429, "QuotaExceeded", "The request has exceeded the quota.", "", "TooManyRequests"],
+  suspended: [403, "AccessDenied", "The request failed because you do not have access to the requested resource.", "", "Forbidden"],
+};
+
+async function create(sim: Sim, req: SimRequest, res: ServerResponse, account: SimAccount): Promise<void> {
+  const stat = beginCreate(sim, "ark", { account: account.name });
   if (await applyFault(sim, ark, "create", res)) return;
   let body: Body;
   let v: Validated;
@@ -211,10 +221,13 @@ async function create(sim: Sim, req: SimRequest, res: ServerResponse): Promise<v
   if (triggersOf(v.prompt).has("refuse")) {
     return fail(res, 400, "InputTextSensitiveContentDetected", "The request failed because the input text may contain sensitive information.", "content[0]");
   }
+  const refusal = ACCOUNT_REFUSALS[account.state];
+  if (refusal) return fail(res, ...refusal);
   if (firstBusy(sim, "ark", v.prompt) || atCapacity(sim, "ark"))
     return fail(res, 429, "QuotaExceeded", "The request has exceeded the quota.", "", "TooManyRequests");
   const task = addTask(sim, "ark", {
     id: taskId(Date.now()),
+    account: account.name,
     kind: v.scenario,
     prompt: v.prompt,
     callbackUrl: v.callbackUrl,
@@ -332,11 +345,11 @@ function checkArkImage(sim: Sim, field: string, value: unknown): void {
   checkImage(field, uri.data, { types: IMAGE_TYPES, maxBytes: 30 * 1024 * 1024 - 1, minSide: 301, maxSide: 5999, maxRatio: 2.5 });
 }
 
-async function query(sim: Sim, res: ServerResponse, id: string): Promise<void> {
+async function query(sim: Sim, res: ServerResponse, id: string, account: SimAccount): Promise<void> {
   sim.stats.ark.query++;
   if (await applyFault(sim, ark, "query", res)) return;
   const task = sim.tasks.get(id);
-  if (task?.vendor !== "ark") {
+  if (task?.vendor !== "ark" || task.account !== account.name) {
     fail(res, 404, "ResourceNotFound", `The task ${id} does not exist.`, "id", "NotFound");
     return;
   }
@@ -347,10 +360,10 @@ async function query(sim: Sim, res: ServerResponse, id: string): Promise<void> {
  * §8: a queued task is cancelled; a finished one (succeeded, failed, expired) is deleted; running and cancelled ones
  * cannot be. The refusal's code is not documented: the simulator answers 400 InvalidParameter naming the status.
  */
-function remove(sim: Sim, res: ServerResponse, id: string): void {
+function remove(sim: Sim, res: ServerResponse, id: string, account: SimAccount): void {
   sim.stats.ark.cancel++;
   const task = sim.tasks.get(id);
-  if (task?.vendor !== "ark") {
+  if (task?.vendor !== "ark" || task.account !== account.name) {
     fail(res, 404, "ResourceNotFound", `The task ${id} does not exist.`, "id", "NotFound");
     return;
   }

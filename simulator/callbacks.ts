@@ -56,7 +56,7 @@ export function deliverCallback(sim: Sim, task: SimTask, state: string, body: un
         }
         const payload = fault?.raw ?? JSON.stringify(fault?.body !== undefined ? fault.body : body);
         try {
-          record.status = await post(url, payload, spec.headers(sim, url), (a) => (abort = a));
+          record.status = await post(url, payload, spec.headers(sim, url, task), (a) => (abort = a));
         } catch (err) {
           record.error = err instanceof Error ? err.message : String(err);
         }

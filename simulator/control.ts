@@ -1,5 +1,6 @@
 // The /__sim/ control API for tests and benchmarks. Not a vendor protocol: plain JSON, {error} on failure.
 import type { ServerResponse } from "node:http";
+import { ACCOUNT_STATES, type AccountState } from "./accounts.ts";
 import { createChaos, parseChaos } from "./chaos.ts";
 import type { FileOptions, Sim, SimConfig, SimTask } from "./core.ts";
 import { finish, isFinal, protocol, resetSim, VIDEO_VARIANTS } from "./core.ts";
@@ -26,6 +27,13 @@ export async function handleControl(sim: Sim, req: SimRequest, res: ServerRespon
     }
   }
   const id = decodeURIComponent(/^\/__sim\/tasks\/([^/]+)/.exec(path)?.[1] ?? "");
+  const accountPath = /^\/__sim\/accounts\/([^/]+)\/([^/]+)$/.exec(path);
+  if (accountPath && req.method === "PUT") {
+    const err = setAccountState(sim, decodeURIComponent(accountPath[1]!), decodeURIComponent(accountPath[2]!), body);
+    if (err) bad(err.status, err.error);
+    else sendJson(res, 200, { accounts: accountsView(sim) });
+    return true;
+  }
 
   switch (route) {
     case "GET /health":
@@ -102,6 +110,9 @@ export async function handleControl(sim: Sim, req: SimRequest, res: ServerRespon
       }
       break;
     }
+    case "GET /accounts":
+      sendJson(res, 200, { accounts: accountsView(sim) });
+      break;
     case "GET /stats":
       sendJson(res, 200, sim.stats);
       break;
@@ -109,6 +120,26 @@ export async function handleControl(sim: Sim, req: SimRequest, res: ServerRespon
       bad(404, `unknown control route ${req.method} ${path}`);
   }
   return true;
+}
+
+/** Every vendor's accounts with their state and how many tasks each created; never a key. */
+function accountsView(sim: Sim) {
+  return sim.accounts.map((a) => ({
+    vendor: a.vendor,
+    name: a.name,
+    state: a.state,
+    tasks: [...sim.tasks.values()].filter((t) => t.vendor === a.vendor && t.account === a.name).length,
+  }));
+}
+
+/** `PUT /__sim/accounts/{vendor}/{name}` with `{"state": "ok" | "no_credit" | "busy" | "revoked" | "suspended"}`. */
+function setAccountState(sim: Sim, vendor: string, name: string, body: unknown): { status: number; error: string } | undefined {
+  const account = sim.accounts.find((a) => a.vendor === vendor && a.name === name);
+  if (!account) return { status: 404, error: `no ${vendor} account ${name}` };
+  const state = isObject(body) ? body.state : undefined;
+  if (!ACCOUNT_STATES.includes(state as AccountState)) return { status: 400, error: `state must be one of ${ACCOUNT_STATES.join(", ")}` };
+  account.state = state as AccountState;
+  return undefined;
 }
 
 function findTask(sim: Sim, id: string): SimTask | undefined {
@@ -121,6 +152,7 @@ function taskView(sim: Sim, t: SimTask) {
   return {
     vendor: t.vendor,
     id: t.id,
+    account: t.account,
     externalId: t.externalId ?? null,
     kind: t.kind,
     [KIND_NAME[t.vendor]]: t.kind,

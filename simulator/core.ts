@@ -3,6 +3,7 @@
 
 import { createHmac, randomBytes } from "node:crypto";
 import type { ServerResponse } from "node:http";
+import { type SimAccount, simAccounts } from "./accounts.ts";
 import { deliverCallback } from "./callbacks.ts";
 import type { Chaos, ChaosKind } from "./chaos.ts";
 import type { SimRequest } from "./http.ts";
@@ -78,6 +79,8 @@ interface CallbackDelivery {
 export interface SimTask {
   vendor: Vendor;
   id: string;
+  /** The account that created it: only that account's key sees it. */
+  account: string;
   externalId?: string;
   /** Kling family, Vidu endpoint, Jimeng req_key or Ark scenario. */
   kind: string;
@@ -119,8 +122,8 @@ export interface CallbackSpec {
   retried: readonly string[];
   retries: number;
   body(sim: Sim, task: SimTask): unknown;
-  /** Extra headers per attempt (Vidu signs each one afresh). */
-  headers(sim: Sim, url: string): Record<string, string>;
+  /** Extra headers per attempt (Vidu signs each one afresh, with the key of the task's account). */
+  headers(sim: Sim, url: string, task: SimTask): Record<string, string>;
 }
 
 export interface VendorProtocol {
@@ -151,6 +154,8 @@ interface VendorStats {
   byExternalId: Record<string, { calls: number; accepted: number }>;
   /** Exact prompt text → create calls and accepted creates carrying it (Jimeng has no correlation field). */
   byPrompt: Record<string, { calls: number; accepted: number }>;
+  /** Account name → authenticated create calls and accepted creates. */
+  byAccount: Record<string, { calls: number; accepted: number }>;
   /** Seeded chaos outcomes injected (chaos.ts). */
   chaos: Record<ChaosKind, number>;
 }
@@ -158,6 +163,8 @@ interface VendorStats {
 export interface Sim {
   publicUrl: string;
   credentials: Credentials;
+  /** Every vendor's accounts (accounts.ts), each with its state. */
+  accounts: SimAccount[];
   defaults: SimConfig;
   config: SimConfig;
   tasks: Map<string, SimTask>;
@@ -176,6 +183,7 @@ export function createSim(init: { publicUrl: string; credentials: Credentials; c
   return {
     publicUrl: init.publicUrl,
     credentials: init.credentials,
+    accounts: simAccounts(init.credentials),
     defaults: { ...init.config },
     config: { ...init.config },
     tasks: new Map(),
@@ -201,6 +209,7 @@ function freshStats(): Record<Vendor, VendorStats> {
     callbacks: 0,
     byExternalId: {},
     byPrompt: {},
+    byAccount: {},
     chaos: { busy: 0, error5xx: 0, dropAccepted: 0, pollError: 0, dropCallback: 0 },
   });
   return { kling: one(), vidu: one(), jimeng: one(), ark: one() };
@@ -216,6 +225,7 @@ export function resetSim(sim: Sim): void {
   sim.stats = freshStats();
   sim.busySeen.clear();
   sim.chaos = null;
+  for (const account of sim.accounts) account.state = "ok";
 }
 
 export function protocol(sim: Sim, vendor: Vendor): VendorProtocol {
@@ -256,6 +266,8 @@ export function atCapacity(sim: Sim, vendor: Vendor): boolean {
 
 /** What a create carries that lets a caller find out later whether it was billed. */
 export interface CreateKeys {
+  /** The calling account's name. */
+  account: string;
   externalId?: string;
   prompt?: unknown;
 }
@@ -265,6 +277,7 @@ export function beginCreate(sim: Sim, vendor: Vendor, keys: CreateKeys): { accep
   const s = sim.stats[vendor];
   s.create++;
   const counters = [
+    (s.byAccount[keys.account] ??= { calls: 0, accepted: 0 }),
     keys.externalId !== undefined ? (s.byExternalId[keys.externalId] ??= { calls: 0, accepted: 0 }) : undefined,
     typeof keys.prompt === "string" ? (s.byPrompt[keys.prompt] ??= { calls: 0, accepted: 0 }) : undefined,
   ].filter((c) => c !== undefined);
@@ -285,6 +298,7 @@ export function isFinal(phase: Phase): boolean {
 
 export interface NewTask {
   id: string;
+  account: string;
   kind: string;
   prompt?: unknown;
   externalId?: string;
@@ -303,6 +317,7 @@ export function addTask(sim: Sim, vendor: Vendor, init: NewTask): SimTask {
   const task: SimTask = {
     vendor,
     id: init.id,
+    account: init.account,
     externalId: init.externalId,
     kind: init.kind,
     phase: "created",

@@ -3,12 +3,13 @@
 
 import { randomBytes } from "node:crypto";
 import type { ServerResponse } from "node:http";
+import { type AccountState, accountByAccess, type SimAccount } from "./accounts.ts";
 import { chaosOnCreate, chaosOnQuery, dropAnswer } from "./chaos.ts";
 import type { Sim, SimTask, VendorProtocol } from "./core.ts";
 import { addTask, atCapacity, beginCreate, firstBusy, mediaUrl, triggersOf } from "./core.ts";
 import { applyFault } from "./faults.ts";
 import type { SimRequest } from "./http.ts";
-import { numericId, sendJson } from "./http.ts";
+import { header, numericId, sendJson } from "./http.ts";
 import type { Body } from "./validate.ts";
 import { checkImage, decodeBase64, FieldError, isHttpUrl, list, num, parseJsonObject, peekJson, str } from "./validate.ts";
 import { VOLC_REGION, VOLC_SERVICE, verifyVolcRequest } from "./volc-sign.ts";
@@ -132,21 +133,28 @@ async function handle(sim: Sim, req: SimRequest, res: ServerResponse): Promise<b
     gatewayError(res, action ?? "", version ?? "", 400, "MissingParameter", 100002, `The request is missing ${action ? "Version" : "Action"} parameter.`);
     return true;
   }
+  // The account is found by the access key id of the signature's Credential, then checked with its own secret.
+  const accessKeyId = /Credential=([^/,\s]+)\//.exec(header(req.headers, "authorization") ?? "")?.[1];
+  const account = accountByAccess(sim.accounts, "jimeng", accessKeyId);
   const authError = verifyVolcRequest(
     { method: req.method, path: req.url.pathname, rawQuery: req.rawQuery, headers: req.headers, body: req.body },
-    { accessKeyId: sim.credentials.VOLC_ACCESS_KEY_ID, secretAccessKey: sim.credentials.VOLC_SECRET_ACCESS_KEY },
+    account
+      ? { accessKeyId: account.access, secretAccessKey: account.secret }
+      : { accessKeyId: sim.credentials.VOLC_ACCESS_KEY_ID, secretAccessKey: sim.credentials.VOLC_SECRET_ACCESS_KEY },
   );
-  if (authError) {
+  if (authError || !account || account.state === "revoked" || account.state === "suspended") {
     sim.stats.jimeng.unauthorized++;
-    gatewayError(res, action, version, authError.status, authError.code, authError.codeN, authError.message);
+    if (authError) gatewayError(res, action, version, authError.status, authError.code, authError.codeN, authError.message);
+    else if (account?.state === "suspended") gatewayError(res, action, version, 403, "AccessDenied", 100013, "Access Denied: the account is disabled.");
+    else gatewayError(res, action, version, 401, "InvalidAccessKey", 100009, `The accesskey [${accessKeyId}] included in the request is invalid.`);
     return true;
   }
   if (req.method !== "POST" || version !== VERSION || (action !== SUBMIT && action !== GET_RESULT)) {
     gatewayError(res, action, version, 404, "InvalidActionOrVersion", 100008, `Could not find operation ${action} for version ${version}`);
     return true;
   }
-  if (action === SUBMIT) await submit(sim, req, res);
-  else await getResult(sim, req, res);
+  if (action === SUBMIT) await submit(sim, req, res, account);
+  else await getResult(sim, req, res, account);
   return true;
 }
 
@@ -155,8 +163,17 @@ function badRequest(res: ServerResponse, err: unknown): void {
   business(res, BAD_REQUEST, `Invalid Request: ${err.message}`);
 }
 
-async function submit(sim: Sim, req: SimRequest, res: ServerResponse): Promise<void> {
-  const stat = beginCreate(sim, "jimeng", { prompt: peekJson(req.body)?.prompt });
+/**
+ * What an account in each state answers a submit (§2.5): 50430 at its concurrency limit; Jimeng documents no credit
+ * code, and an overdue Volcengine account has its service stopped, which it answers as 50400 "Access Denied".
+ */
+const ACCOUNT_REFUSALS: Partial<Record<AccountState, [number, string]>> = {
+  no_credit: [ACCESS_DENIED, "Access Denied: Internal Error"],
+  busy: [50430, MESSAGES[50430]!],
+};
+
+async function submit(sim: Sim, req: SimRequest, res: ServerResponse, account: SimAccount): Promise<void> {
+  const stat = beginCreate(sim, "jimeng", { account: account.name, prompt: peekJson(req.body)?.prompt });
   if (await applyFault(sim, jimeng, "create", res)) return;
   const chaos = chaosOnCreate(sim, jimeng, res);
   if (chaos === "answered") return;
@@ -169,8 +186,10 @@ async function submit(sim: Sim, req: SimRequest, res: ServerResponse): Promise<v
     return badRequest(res, err);
   }
   if (triggersOf(body.prompt).has("refuse")) return business(res, 50412, MESSAGES[50412]!);
+  const refusal = ACCOUNT_REFUSALS[account.state];
+  if (refusal) return business(res, ...refusal);
   if (firstBusy(sim, "jimeng", body.prompt) || atCapacity(sim, "jimeng")) return business(res, 50430, MESSAGES[50430]!);
-  const task = addTask(sim, "jimeng", { id: numericId(19), kind: reqKey, prompt: body.prompt, request: body });
+  const task = addTask(sim, "jimeng", { id: numericId(19), account: account.name, kind: reqKey, prompt: body.prompt, request: body });
   stat.accept();
   if (chaos === "drop") return dropAnswer(sim, "jimeng", res);
   business(res, 10000, "Success", { task_id: task.id });
@@ -231,7 +250,7 @@ function checkJimengImage(sim: Sim, field: string, value: unknown, base64: boole
   return info.width / info.height;
 }
 
-async function getResult(sim: Sim, req: SimRequest, res: ServerResponse): Promise<void> {
+async function getResult(sim: Sim, req: SimRequest, res: ServerResponse, account: SimAccount): Promise<void> {
   sim.stats.jimeng.query++;
   if (await applyFault(sim, jimeng, "query", res)) return;
   if (chaosOnQuery(sim, jimeng, res)) return;
@@ -247,7 +266,7 @@ async function getResult(sim: Sim, req: SimRequest, res: ServerResponse): Promis
     return badRequest(res, err);
   }
   const task = sim.tasks.get(taskId);
-  if (task?.vendor !== "jimeng" || Date.now() - task.createdAt > TASK_RETENTION_MS) {
+  if (task?.vendor !== "jimeng" || task.account !== account.name || Date.now() - task.createdAt > TASK_RETENTION_MS) {
     return business(res, 10000, "Success", { status: "not_found", video_url: "" });
   }
   // The poll must repeat the submit's req_key (§2.2); a mismatch is refused rather than answered.

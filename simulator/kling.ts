@@ -2,7 +2,8 @@
 
 import { randomBytes, randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
-import { errors, jwtVerify } from "jose";
+import { decodeJwt, errors, jwtVerify } from "jose";
+import { type AccountState, accountByAccess, type SimAccount } from "./accounts.ts";
 import { chaosOnCreate, chaosOnQuery, dropAnswer } from "./chaos.ts";
 import type { Sim, SimTask, VendorProtocol } from "./core.ts";
 import { addTask, atCapacity, beginCreate, firstBusy, mediaUrl, triggersOf } from "./core.ts";
@@ -116,14 +117,22 @@ function fail(res: ServerResponse, e: KlingError): void {
   sendJson(res, e.status, { code: e.code, message: e.message, request_id: randomUUID() });
 }
 
+/** What an account in each state answers a create (§1.6): 1102 out of credit, 1303 concurrency, 1100 account exception. */
+const ACCOUNT_REFUSALS: Partial<Record<AccountState, KlingError>> = {
+  no_credit: { status: 429, code: 1102, message: "Account balance not enough" },
+  busy: { status: 429, code: 1303, message: "parallel task over resource pack limit" },
+  suspended: { status: 429, code: 1100, message: "account exception" },
+};
+
 async function handle(sim: Sim, req: SimRequest, res: ServerResponse): Promise<boolean> {
   if (!req.url.pathname.startsWith("/v1/")) return false;
-  const authError = await authenticate(sim, header(req.headers, "authorization"));
-  if (authError) {
+  const auth = await authenticate(sim, header(req.headers, "authorization"));
+  if ("status" in auth) {
     sim.stats.kling.unauthorized++;
-    fail(res, authError);
+    fail(res, auth);
     return true;
   }
+  const account = auth;
   const m = /^\/v1\/videos\/(text2video|image2video|multi-image2video|omni-video)(?:\/([^/]+))?\/?$/.exec(req.url.pathname);
   if (!m) {
     fail(res, { status: 404, code: 1203, message: `Resource ${req.url.pathname} does not exist` });
@@ -131,27 +140,31 @@ async function handle(sim: Sim, req: SimRequest, res: ServerResponse): Promise<b
   }
   const family = m[1] as Family;
   const id = m[2] ? decodeURIComponent(m[2]) : undefined;
-  if (req.method === "POST" && !id) await create(sim, req, res, family);
-  else if (req.method === "GET" && id) await query(sim, res, family, id);
-  else if (req.method === "GET") listTasks(sim, req, res, family);
+  if (req.method === "POST" && !id) await create(sim, req, res, family, account);
+  else if (req.method === "GET" && id) await query(sim, res, family, id, account);
+  else if (req.method === "GET") listTasks(sim, req, res, family, account);
   else fail(res, { status: 404, code: 1202, message: `Invalid request method ${req.method} for ${req.url.pathname}` });
   return true;
 }
 
 // ---- auth (§1.2) --------------------------------------------------------------------------------
 
-async function authenticate(sim: Sim, authorization: string | undefined): Promise<KlingError | null> {
+/** The calling account, found by the token's `iss` (its access key) and checked with that account's secret key. */
+async function authenticate(sim: Sim, authorization: string | undefined): Promise<KlingError | SimAccount> {
   const e = (code: number, message: string): KlingError => ({ status: 401, code, message });
   if (!authorization || authorization.trim() === "") return e(1001, "Authorization header is empty");
   const m = /^Bearer ([^\s]+)$/.exec(authorization);
   if (!m) return e(1002, 'Authorization header is invalid: expected "Bearer <token>"');
+  let iss: string | undefined;
   try {
-    const { payload } = await jwtVerify(m[1]!, new TextEncoder().encode(sim.credentials.KLING_SECRET_KEY), {
-      algorithms: ["HS256"],
-      requiredClaims: ["exp"],
-    });
-    if (payload.iss !== sim.credentials.KLING_ACCESS_KEY) return e(1002, "Authorization token is invalid: unknown access key (iss)");
-    return null;
+    iss = decodeJwt(m[1]!).iss;
+  } catch (err) {
+    return e(1002, `Authorization token is invalid: ${err instanceof Error ? err.message : "malformed"}`);
+  }
+  const account = accountByAccess(sim.accounts, "kling", iss);
+  if (!account) return e(1002, "Authorization token is invalid: unknown access key (iss)");
+  try {
+    await jwtVerify(m[1]!, new TextEncoder().encode(account.secret), { algorithms: ["HS256"], requiredClaims: ["exp"] });
   } catch (err) {
     if (err instanceof errors.JWTExpired) return e(1004, "Authorization token has expired");
     if (err instanceof errors.JWTClaimValidationFailed && err.claim === "nbf") {
@@ -159,14 +172,16 @@ async function authenticate(sim: Sim, authorization: string | undefined): Promis
     }
     return e(1002, `Authorization token is invalid: ${err instanceof Error ? err.message : "malformed"}`);
   }
+  // A revoked access key fails as Kling's plain authentication failure.
+  return account.state === "revoked" ? e(1000, "Authentication failed") : account;
 }
 
 // ---- create (§1.4, §1.5) ------------------------------------------------------------------------
 
-async function create(sim: Sim, req: SimRequest, res: ServerResponse, family: Family): Promise<void> {
+async function create(sim: Sim, req: SimRequest, res: ServerResponse, family: Family, account: SimAccount): Promise<void> {
   const peek = peekJson(req.body);
   const externalId = typeof peek?.external_task_id === "string" ? peek.external_task_id : undefined;
-  const stat = beginCreate(sim, "kling", { externalId, prompt: peek?.prompt });
+  const stat = beginCreate(sim, "kling", { account: account.name, externalId, prompt: peek?.prompt });
   if (await applyFault(sim, kling, "create", res)) return;
   const chaos = chaosOnCreate(sim, kling, res);
   if (chaos === "answered") return;
@@ -180,17 +195,23 @@ async function create(sim: Sim, req: SimRequest, res: ServerResponse, family: Fa
     const code = err.field === "body" ? 1200 : 1201;
     return fail(res, { status: 400, code, message: err.message });
   }
-  if (spec.externalId !== undefined && [...sim.tasks.values()].some((t) => t.vendor === "kling" && t.externalId === spec.externalId)) {
+  if (
+    spec.externalId !== undefined &&
+    [...sim.tasks.values()].some((t) => t.vendor === "kling" && t.account === account.name && t.externalId === spec.externalId)
+  ) {
     return fail(res, { status: 400, code: 1201, message: `external_task_id "${spec.externalId}" already exists` });
   }
   if (triggersOf(body.prompt).has("refuse")) {
     return fail(res, { status: 400, code: 1301, message: "Failure to pass the risk control system: prompt violates the content security policy" });
   }
+  const refusal = ACCOUNT_REFUSALS[account.state];
+  if (refusal) return fail(res, refusal);
   if (firstBusy(sim, "kling", body.prompt) || atCapacity(sim, "kling")) {
     return fail(res, { status: 429, code: 1303, message: "parallel task over resource pack limit" });
   }
   const task = addTask(sim, "kling", {
     id: randomBytes(12).toString("base64url"),
+    account: account.name,
     kind: family,
     prompt: body.prompt,
     externalId: spec.externalId,
@@ -395,24 +416,25 @@ function checkKlingImage(sim: Sim, field: string, value: unknown, isFrame: boole
 
 // ---- query and list ------------------------------------------------------------------------------
 
-async function query(sim: Sim, res: ServerResponse, family: Family, id: string): Promise<void> {
+async function query(sim: Sim, res: ServerResponse, family: Family, id: string, account: SimAccount): Promise<void> {
   sim.stats.kling.query++;
   if (await applyFault(sim, kling, "query", res)) return;
   if (chaosOnQuery(sim, kling, res)) return;
-  const task = findTask(sim, family, id);
+  const task = findTask(sim, family, id, account);
   if (!task) return fail(res, { status: 404, code: 1203, message: `Task ${id} does not exist` });
   sendJson(res, 200, { code: 0, message: "SUCCEED", request_id: randomUUID(), data: taskObject(sim, task) });
 }
 
-/** Only tasks of the family that created them are visible (§1.3); either id works in the path. */
-function findTask(sim: Sim, family: Family, id: string): SimTask | undefined {
+/** Only the account's own tasks of the family that created them are visible (§1.3); either id works in the path. */
+function findTask(sim: Sim, family: Family, id: string, account: SimAccount): SimTask | undefined {
+  const mine = (t: SimTask) => t.vendor === "kling" && t.kind === family && t.account === account.name;
   const direct = sim.tasks.get(id);
-  if (direct && direct.vendor === "kling" && direct.kind === family) return direct;
-  for (const t of sim.tasks.values()) if (t.vendor === "kling" && t.kind === family && t.externalId === id) return t;
+  if (direct && mine(direct)) return direct;
+  for (const t of sim.tasks.values()) if (mine(t) && t.externalId === id) return t;
   return undefined;
 }
 
-function listTasks(sim: Sim, req: SimRequest, res: ServerResponse, family: Family): void {
+function listTasks(sim: Sim, req: SimRequest, res: ServerResponse, family: Family, account: SimAccount): void {
   sim.stats.kling.list++;
   if (chaosOnQuery(sim, kling, res)) return;
   const page = (name: string, def: number, max: number): number => {
@@ -430,7 +452,9 @@ function listTasks(sim: Sim, req: SimRequest, res: ServerResponse, family: Famil
   } catch (err) {
     return fail(res, { status: 400, code: 1201, message: (err as Error).message });
   }
-  const all = [...sim.tasks.values()].filter((t) => t.vendor === "kling" && t.kind === family).sort((a, b) => b.createdAt - a.createdAt);
+  const all = [...sim.tasks.values()]
+    .filter((t) => t.vendor === "kling" && t.kind === family && t.account === account.name)
+    .sort((a, b) => b.createdAt - a.createdAt);
   const data = all.slice((pageNum - 1) * pageSize, pageNum * pageSize).map((t) => taskObject(sim, t));
   sendJson(res, 200, { code: 0, message: "SUCCEED", request_id: randomUUID(), data });
 }

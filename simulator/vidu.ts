@@ -2,6 +2,7 @@
 
 import { createHmac, randomBytes, randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
+import { type AccountState, accountByAccess, type SimAccount } from "./accounts.ts";
 import { chaosOnCreate, chaosOnQuery, dropAnswer } from "./chaos.ts";
 import type { Sim, SimTask, VendorProtocol } from "./core.ts";
 import { addTask, atCapacity, beginCreate, finish, firstBusy, mediaUrl, triggersOf } from "./core.ts";
@@ -106,8 +107,20 @@ export const vidu: VendorProtocol = {
     retried: ["success", "failed"],
     retries: 3,
     body: taskView,
-    headers: (sim, url) => viduCallbackHeaders(sim.credentials.VIDU_API_KEY, url),
+    // Signed with the key of the account that created the task.
+    headers: (sim, url, task) => viduCallbackHeaders(accountKey(sim, task), url),
   },
+};
+
+function accountKey(sim: Sim, task: SimTask): string {
+  return sim.accounts.find((a) => a.vendor === "vidu" && a.name === task.account)?.access ?? sim.credentials.VIDU_API_KEY;
+}
+
+/** What an account in each state answers a create (§3.6): CreditInsufficient, QuotaExceeded, Forbidden. */
+const ACCOUNT_REFUSALS: Partial<Record<AccountState, [number, string, string]>> = {
+  no_credit: [400, "CreditInsufficient", "insufficient credits"],
+  busy: [429, "QuotaExceeded", "concurrent task quota exceeded, please retry later"],
+  suspended: [403, "Forbidden", "the account is disabled"],
 };
 
 function envelope(code: number, reason: string, message: string): Body {
@@ -120,7 +133,9 @@ function fail(res: ServerResponse, status: number, reason: string, message: stri
 
 async function handle(sim: Sim, req: SimRequest, res: ServerResponse): Promise<boolean> {
   if (!req.url.pathname.startsWith("/ent/")) return false;
-  if (header(req.headers, "authorization") !== `Token ${sim.credentials.VIDU_API_KEY}`) {
+  const token = /^Token (.+)$/.exec(header(req.headers, "authorization") ?? "")?.[1];
+  const account = accountByAccess(sim.accounts, "vidu", token);
+  if (!account || account.state === "revoked") {
     sim.stats.vidu.unauthorized++;
     fail(res, 401, "Unauthorized", 'invalid API key; send "Authorization: Token <api key>"');
     return true;
@@ -128,10 +143,10 @@ async function handle(sim: Sim, req: SimRequest, res: ServerResponse): Promise<b
   const path = req.url.pathname;
   const createMatch = /^\/ent\/v2\/(text2video|img2video|start-end2video|reference2video)$/.exec(path);
   const taskMatch = /^\/ent\/v2\/tasks\/([^/]+)\/(creations|cancel)$/.exec(path);
-  if (createMatch && req.method === "POST") await create(sim, req, res, createMatch[1] as Endpoint);
-  else if (path === "/ent/v2/tasks" && req.method === "GET") await listTasks(sim, req, res);
-  else if (taskMatch?.[2] === "creations" && req.method === "GET") await query(sim, res, decodeURIComponent(taskMatch[1]!));
-  else if (taskMatch?.[2] === "cancel" && req.method === "POST") cancel(sim, req, res, decodeURIComponent(taskMatch[1]!));
+  if (createMatch && req.method === "POST") await create(sim, req, res, createMatch[1] as Endpoint, account);
+  else if (path === "/ent/v2/tasks" && req.method === "GET") await listTasks(sim, req, res, account);
+  else if (taskMatch?.[2] === "creations" && req.method === "GET") await query(sim, res, decodeURIComponent(taskMatch[1]!), account);
+  else if (taskMatch?.[2] === "cancel" && req.method === "POST") cancel(sim, req, res, decodeURIComponent(taskMatch[1]!), account);
   else fail(res, 404, "NotFound", `${req.method} ${path} not found`);
   return true;
 }
@@ -144,10 +159,10 @@ const REASONS: Record<FieldErrorKind, string> = {
   format: "ImageFormatInvalid",
 };
 
-async function create(sim: Sim, req: SimRequest, res: ServerResponse, endpoint: Endpoint): Promise<void> {
+async function create(sim: Sim, req: SimRequest, res: ServerResponse, endpoint: Endpoint, account: SimAccount): Promise<void> {
   const peek = peekJson(req.body);
   const payload = typeof peek?.payload === "string" && peek.payload !== "" ? peek.payload : undefined;
-  const stat = beginCreate(sim, "vidu", { externalId: payload, prompt: peek?.prompt });
+  const stat = beginCreate(sim, "vidu", { account: account.name, externalId: payload, prompt: peek?.prompt });
   if (await applyFault(sim, vidu, "create", res)) return;
   const chaos = chaosOnCreate(sim, vidu, res);
   if (chaos === "answered") return;
@@ -162,6 +177,8 @@ async function create(sim: Sim, req: SimRequest, res: ServerResponse, endpoint: 
     return fail(res, 400, reason, err.message);
   }
   if (triggersOf(body.prompt).has("refuse")) return fail(res, 400, "AuditSubmitIllegal", "the prompt did not pass the content audit");
+  const refusal = ACCOUNT_REFUSALS[account.state];
+  if (refusal) return fail(res, ...refusal);
   if (firstBusy(sim, "vidu", body.prompt) || atCapacity(sim, "vidu")) {
     return fail(res, 429, "QuotaExceeded", "concurrent task quota exceeded, please retry later");
   }
@@ -169,6 +186,7 @@ async function create(sim: Sim, req: SimRequest, res: ServerResponse, endpoint: 
   const credits = Math.max(1, Math.round((v.duration * (v.resolution === "1080p" ? 2 : 1) * 5) / 4));
   const task = addTask(sim, "vidu", {
     id: numericId(18),
+    account: account.name,
     kind: endpoint,
     prompt: body.prompt,
     externalId: typeof body.payload === "string" && body.payload !== "" ? body.payload : undefined,
@@ -296,12 +314,12 @@ function checkViduImage(sim: Sim, field: string, value: unknown): ImageInfo | un
   return checkImage(field, uri.data, { types: ["png", "jpeg", "webp"], maxBytes: 10 * 1024 * 1024 - 1, maxRatio: 4 });
 }
 
-async function query(sim: Sim, res: ServerResponse, id: string): Promise<void> {
+async function query(sim: Sim, res: ServerResponse, id: string, account: SimAccount): Promise<void> {
   sim.stats.vidu.query++;
   if (await applyFault(sim, vidu, "query", res)) return;
   if (chaosOnQuery(sim, vidu, res)) return;
   const task = sim.tasks.get(id);
-  if (task?.vendor !== "vidu") return fail(res, 404, "TaskNotFound", `task ${id} not found`);
+  if (task?.vendor !== "vidu" || task.account !== account.name) return fail(res, 404, "TaskNotFound", `task ${id} not found`);
   sendJson(res, 200, taskView(sim, task));
 }
 
@@ -353,10 +371,9 @@ function listFilter(q: URLSearchParams): ListFilter {
 }
 
 /**
- * The account's tasks, newest first, one page at a time (a page shorter than pagesz is the last). The simulator has
- * one Vidu account (one API key, checked in handle), so the caller's tasks are all the Vidu tasks it holds.
+ * The calling account's tasks, newest first, one page at a time (a page shorter than pagesz is the last).
  */
-async function listTasks(sim: Sim, req: SimRequest, res: ServerResponse): Promise<void> {
+async function listTasks(sim: Sim, req: SimRequest, res: ServerResponse, account: SimAccount): Promise<void> {
   sim.stats.vidu.list++;
   if (await applyFault(sim, vidu, "query", res)) return;
   if (chaosOnQuery(sim, vidu, res)) return;
@@ -368,7 +385,7 @@ async function listTasks(sim: Sim, req: SimRequest, res: ServerResponse): Promis
     return fail(res, 400, err.field === "PageSizeOutOfRange" ? "PageSizeOutOfRange" : "FieldInvalid", err.message);
   }
   const matches = [...sim.tasks.values()]
-    .filter((t) => t.vendor === "vidu" && (!f.ids || f.ids.has(t.id)) && (!f.state || vidu.state(t) === f.state))
+    .filter((t) => t.vendor === "vidu" && t.account === account.name && (!f.ids || f.ids.has(t.id)) && (!f.state || vidu.state(t) === f.state))
     .filter((t) => t.createdAt >= f.from && t.createdAt <= f.to)
     .sort((a, b) => b.createdAt - a.createdAt);
   const page = matches.slice(f.page * f.size, (f.page + 1) * f.size);
@@ -381,7 +398,7 @@ function listItem(sim: Sim, task: SimTask): Body {
 }
 
 /** Only tasks not yet scheduled can be cancelled (§3.5); they end failed with err_code UserCancelled. */
-function cancel(sim: Sim, req: SimRequest, res: ServerResponse, id: string): void {
+function cancel(sim: Sim, req: SimRequest, res: ServerResponse, id: string, account: SimAccount): void {
   sim.stats.vidu.cancel++;
   let body: Body;
   try {
@@ -393,7 +410,7 @@ function cancel(sim: Sim, req: SimRequest, res: ServerResponse, id: string): voi
   }
   if (body.id !== id) return fail(res, 400, "BadRequest", `id in body (${String(body.id)}) does not match the task id in the path`);
   const task = sim.tasks.get(id);
-  if (task?.vendor !== "vidu") return fail(res, 404, "TaskNotFound", `task ${id} not found`);
+  if (task?.vendor !== "vidu" || task.account !== account.name) return fail(res, 404, "TaskNotFound", `task ${id} not found`);
   if (task.phase !== "created" && task.phase !== "queued") return fail(res, 400, "BadRequest", "task state is scheduled, can not cancel");
   finish(sim, task, { code: "UserCancelled", message: "task cancelled by user" });
   sendJson(res, 200, {});

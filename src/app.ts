@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
+import { adminAccounts } from "./api/admin-accounts.ts";
 import type { AppEnv } from "./api/app-env.ts";
 import { callbacks } from "./api/callbacks.ts";
 import { content } from "./api/content.ts";
@@ -25,6 +26,7 @@ app.route("/v1/video/generations", content);
 app.route("/v1/video/generations", generations);
 app.route("/v1/models", models);
 app.route("/v1/callbacks", callbacks);
+app.route("/v1/admin/accounts", adminAccounts);
 
 app.notFound((c) => {
   const err = new ApiError(404, `No route ${c.req.method} ${new URL(c.req.url).pathname}. See the README for the API.`, "route_not_found");

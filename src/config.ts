@@ -24,6 +24,7 @@ const DEFAULTS = {
   MAX_CONCURRENT_TASKS: "500",
   WATCHDOG_AFTER: "10s",
   VIDEO_RETENTION: "30d",
+  ACCOUNT_COOLDOWN: "10m",
 } as const;
 
 /** An unset or empty variable takes its default. */
@@ -87,8 +88,61 @@ const keyList = v.pipe(
   }),
 );
 
+/** An account's name: shown to the operator (GET /v1/admin/accounts) and recorded on each task it accepts. */
+const ACCOUNT_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/**
+ * One `*_ACCOUNTS` variable: a JSON array of `{name, <secret fields>}`. Messages name the entry and the field, never a
+ * value: the variable holds secrets (so neither is JSON.parse's message, which quotes the text, passed on).
+ */
+const accountList = <F extends string>(fields: readonly F[]) => {
+  const secretField = v.pipe(v.string("must be a string"), v.trim(), v.minLength(1, "must not be empty"));
+  const entry = v.strictObject(
+    {
+      name: v.pipe(v.string("must be a string"), v.regex(ACCOUNT_NAME, "must be 1 to 64 letters, digits, '.', '_' or '-'")),
+      ...(Object.fromEntries(fields.map((f) => [f, secretField])) as Record<F, typeof secretField>),
+    },
+    (issue) =>
+      issue.expected === "never"
+        ? "is not a field of an account"
+        : issue.expected?.startsWith('"')
+          ? "is missing"
+          : `must be an object {"name", ${fields.map((f) => `"${f}"`).join(", ")}}`,
+  );
+  const list = v.pipe(v.array(entry, "must be a JSON array of accounts"), v.minLength(1, "must list at least one account"));
+  return v.pipe(
+    secret,
+    v.rawTransform(({ dataset, addIssue, NEVER }) => {
+      if (dataset.value === null) return null;
+      let json: unknown;
+      try {
+        json = JSON.parse(dataset.value);
+      } catch {
+        addIssue({ message: "is not valid JSON" });
+        return NEVER;
+      }
+      const parsed = v.safeParse(list, json, { abortEarly: true });
+      if (!parsed.success) {
+        const issue = parsed.issues[0];
+        const [index, key] = (issue.path ?? []).map((item) => item.key);
+        const where = index === undefined ? "" : ` (entry ${Number(index) + 1}${key === undefined ? "" : `, field "${String(key)}"`})`;
+        addIssue({ message: `${issue.message}${where}` });
+        return NEVER;
+      }
+      const names = parsed.output.map((account) => account.name);
+      const twice = names.find((name, i) => names.indexOf(name) !== i);
+      if (twice !== undefined) {
+        addIssue({ message: `names account "${twice}" twice; names must be unique` });
+        return NEVER;
+      }
+      return parsed.output;
+    }),
+  );
+};
+
 const EnvSchema = v.object({
   API_KEYS: keyList,
+  ADMIN_API_KEYS: keyList,
   PUBLIC_BASE_URL: v.pipe(
     secret,
     v.check((url) => url === null || URL.canParse(url), "must be an absolute URL like https://video.example.com"),
@@ -109,6 +163,7 @@ const EnvSchema = v.object({
   TASK_DEADLINE: duration("TASK_DEADLINE"),
   WATCHDOG_AFTER: duration("WATCHDOG_AFTER"),
   VIDEO_RETENTION: duration("VIDEO_RETENTION"),
+  ACCOUNT_COOLDOWN: duration("ACCOUNT_COOLDOWN"),
   RATE_LIMIT_PER_MINUTE: count("RATE_LIMIT_PER_MINUTE"),
   MAX_CONCURRENT_TASKS: count("MAX_CONCURRENT_TASKS"),
   KLING_BASE_URL: baseUrl("KLING_BASE_URL"),
@@ -121,6 +176,10 @@ const EnvSchema = v.object({
   VOLC_SECRET_ACCESS_KEY: secret,
   ARK_BASE_URL: baseUrl("ARK_BASE_URL"),
   ARK_API_KEY: secret,
+  KLING_ACCOUNTS: accountList(["access_key", "secret_key"]),
+  VIDU_ACCOUNTS: accountList(["api_key"]),
+  VOLC_ACCOUNTS: accountList(["access_key_id", "secret_access_key"]),
+  ARK_ACCOUNTS: accountList(["api_key"]),
 });
 
 interface KlingCredentials {
@@ -139,14 +198,25 @@ interface VolcCredentials {
   secretAccessKey: string;
 }
 
-/** A vendor as this deployment reaches it: where, and with which credentials (null: not offered). */
+/** One vendor account: a credential set with a name (the single-account variables make one named `default`). */
+interface VendorAccount<C> {
+  name: string;
+  credentials: C;
+}
+
+/** A vendor as this deployment reaches it: where, and with which accounts (none: not offered). */
 interface VendorConfig<C> {
   baseUrl: string;
-  credentials: C | null;
+  accounts: VendorAccount<C>[];
 }
+
+/** The account the single-account variables (KLING_ACCESS_KEY, VIDU_API_KEY, …) make. */
+const DEFAULT_ACCOUNT = "default";
 
 export interface Config {
   apiKeys: { label: string; digest: string }[];
+  /** ADMIN_API_KEYS: the keys of the operator's routes (/v1/admin/…), same format as apiKeys. */
+  adminKeys: { label: string; digest: string }[];
   /** Where vendors and users reach the gateway; null: each request's own origin. */
   publicBaseUrl: string | null;
   urlSigningSecret: string | null;
@@ -158,6 +228,8 @@ export interface Config {
   videoRetentionS: number;
   rateLimitPerMinute: number;
   maxConcurrentTasks: number;
+  /** How long an account refused for credit or authentication is left out while another account can take tasks. */
+  accountCooldownMs: number;
   vendors: {
     kling: VendorConfig<KlingCredentials>;
     vidu: VendorConfig<ViduCredentials>;
@@ -173,6 +245,16 @@ function pair<C>(names: [string, string], a: string | null, b: string | null, ma
   return null;
 }
 
+/**
+ * A vendor's accounts: the `*_ACCOUNTS` list, or the single-account variables as one account named `default`. Both at
+ * once is refused: which of them the operator meant cannot be told.
+ */
+function accounts<C>(variables: [string, string], list: VendorAccount<C>[] | undefined | null, single: C | null): VendorAccount<C>[] {
+  if (list && single) throw new ConfigError(`The gateway is misconfigured: ${variables[0]} and ${variables[1]} are both set: set one or the other.`);
+  if (list) return list;
+  return single ? [{ name: DEFAULT_ACCOUNT, credentials: single }] : [];
+}
+
 function build(env: Env): Config {
   const parsed = v.safeParse(EnvSchema, env, { abortEarly: true });
   if (!parsed.success) {
@@ -183,6 +265,7 @@ function build(env: Env): Config {
   const e = parsed.output;
   return {
     apiKeys: e.API_KEYS,
+    adminKeys: e.ADMIN_API_KEYS,
     publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/+$/, "") ?? null,
     urlSigningSecret: e.URL_SIGNING_SECRET,
     webhookSecret: e.WEBHOOK_SECRET,
@@ -192,23 +275,43 @@ function build(env: Env): Config {
     videoRetentionS: Math.floor(e.VIDEO_RETENTION / 1000),
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     maxConcurrentTasks: e.MAX_CONCURRENT_TASKS,
+    accountCooldownMs: e.ACCOUNT_COOLDOWN,
     vendors: {
       kling: {
         baseUrl: e.KLING_BASE_URL,
-        credentials: pair(["KLING_ACCESS_KEY", "KLING_SECRET_KEY"], e.KLING_ACCESS_KEY, e.KLING_SECRET_KEY, (accessKey, secretKey) => ({
-          accessKey,
-          secretKey,
-        })),
+        accounts: accounts(
+          ["KLING_ACCOUNTS", "KLING_ACCESS_KEY"],
+          e.KLING_ACCOUNTS?.map((a) => ({ name: a.name, credentials: { accessKey: a.access_key, secretKey: a.secret_key } })),
+          pair(["KLING_ACCESS_KEY", "KLING_SECRET_KEY"], e.KLING_ACCESS_KEY, e.KLING_SECRET_KEY, (accessKey, secretKey) => ({ accessKey, secretKey })),
+        ),
       },
-      vidu: { baseUrl: e.VIDU_BASE_URL, credentials: e.VIDU_API_KEY ? { apiKey: e.VIDU_API_KEY } : null },
+      vidu: {
+        baseUrl: e.VIDU_BASE_URL,
+        accounts: accounts(
+          ["VIDU_ACCOUNTS", "VIDU_API_KEY"],
+          e.VIDU_ACCOUNTS?.map((a) => ({ name: a.name, credentials: { apiKey: a.api_key } })),
+          e.VIDU_API_KEY ? { apiKey: e.VIDU_API_KEY } : null,
+        ),
+      },
       jimeng: {
         baseUrl: e.JIMENG_BASE_URL,
-        credentials: pair(["VOLC_ACCESS_KEY_ID", "VOLC_SECRET_ACCESS_KEY"], e.VOLC_ACCESS_KEY_ID, e.VOLC_SECRET_ACCESS_KEY, (accessKeyId, secretAccessKey) => ({
-          accessKeyId,
-          secretAccessKey,
-        })),
+        accounts: accounts(
+          ["VOLC_ACCOUNTS", "VOLC_ACCESS_KEY_ID"],
+          e.VOLC_ACCOUNTS?.map((a) => ({ name: a.name, credentials: { accessKeyId: a.access_key_id, secretAccessKey: a.secret_access_key } })),
+          pair(["VOLC_ACCESS_KEY_ID", "VOLC_SECRET_ACCESS_KEY"], e.VOLC_ACCESS_KEY_ID, e.VOLC_SECRET_ACCESS_KEY, (accessKeyId, secretAccessKey) => ({
+            accessKeyId,
+            secretAccessKey,
+          })),
+        ),
       },
-      ark: { baseUrl: e.ARK_BASE_URL, credentials: e.ARK_API_KEY ? { apiKey: e.ARK_API_KEY } : null },
+      ark: {
+        baseUrl: e.ARK_BASE_URL,
+        accounts: accounts(
+          ["ARK_ACCOUNTS", "ARK_API_KEY"],
+          e.ARK_ACCOUNTS?.map((a) => ({ name: a.name, credentials: { apiKey: a.api_key } })),
+          e.ARK_API_KEY ? { apiKey: e.ARK_API_KEY } : null,
+        ),
+      },
     },
   };
 }

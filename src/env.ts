@@ -1,4 +1,5 @@
 import type { KeyObject } from "./keys/key-object.ts";
+import type { AccountObject } from "./tasks/account-object.ts";
 import type { TaskObject } from "./tasks/task-object.ts";
 import type { TaskParams } from "./tasks/workflow-control.ts";
 
@@ -12,7 +13,15 @@ export interface Env {
   TASK_WORKFLOW: Workflow<TaskParams>;
   VIDEOS: R2Bucket;
 
+  ACCOUNTS: DurableObjectNamespace<AccountObject>;
+
   API_KEYS?: string;
+  ADMIN_API_KEYS?: string;
+  KLING_ACCOUNTS?: string;
+  VIDU_ACCOUNTS?: string;
+  VOLC_ACCOUNTS?: string;
+  ARK_ACCOUNTS?: string;
+  ACCOUNT_COOLDOWN?: string;
   KLING_ACCESS_KEY?: string;
   KLING_SECRET_KEY?: string;
   KLING_BASE_URL?: string;

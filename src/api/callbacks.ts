@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { signingSecret } from "../config.ts";
 import { verifyCallbackToken } from "../lib/signed-urls.ts";
 import { providerFor } from "../providers/registry.ts";
+import { taskAccount } from "../tasks/accounts.ts";
 import { wakeWorkflow } from "../tasks/workflow-control.ts";
 import type { AppEnv } from "./app-env.ts";
 import { ApiError } from "./errors.ts";
@@ -25,9 +26,10 @@ export const callbacks = new Hono<AppEnv>().post("/:vendor/:id", async (c) => {
   const provider = providerFor(task.vendor);
   const raw = await c.req.text();
   if (provider.verifyCallback) {
-    const credentials = cfg.vendors[task.vendor].credentials;
-    if (!credentials) throw unauthorized(`${provider.name} credentials are not configured`);
-    const verdict = await provider.verifyCallback(credentials, c.req.raw, Date.now());
+    // Signed with the key of the account that accepted the task, and no other account's.
+    const account = taskAccount(cfg, task.vendor, task.upstream.account);
+    if (!account) throw unauthorized(`the ${provider.name} account of this task is not configured`);
+    const verdict = await provider.verifyCallback(account.credentials, c.req.raw, Date.now());
     if ("error" in verdict) throw unauthorized(verdict.error);
     if (!(await c.env.TASKS.getByName(id).claimNonce(verdict.nonce))) throw unauthorized("its nonce was already used (a replay)");
   }

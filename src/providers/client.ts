@@ -1,22 +1,22 @@
 import type { Config } from "../config.ts";
-import type { AnyProvider, Outcome, VendorCall, VendorReply } from "./types.ts";
+import type { AnyAccount, AnyProvider, Outcome, VendorCall, VendorReply } from "./types.ts";
 
 const TIMEOUT_MS = 30_000;
 
-/** The provider's vendor as this deployment reaches it; only offered vendors get this far. */
-function vendorOf(provider: AnyProvider, cfg: Config) {
-  const vendor = cfg.vendors[provider.vendor];
-  if (!vendor.credentials) throw new Error(`${provider.name} has no credentials configured`);
-  return { baseUrl: vendor.baseUrl, credentials: vendor.credentials };
-}
-
 /**
- * Makes one vendor call and lets the provider read the answer. Transport failures (network, timeout, a body that
- * is not JSON) are transient whatever the vendor, and in doubt: the request may have reached the vendor.
+ * Makes one vendor call with one account's credentials and lets the provider read the answer. Which account is the
+ * caller's choice (src/tasks/accounts.ts). Transport failures (network, timeout, a body that is not JSON) are
+ * transient whatever the vendor, and in doubt: the request may have reached the vendor.
  */
-export async function exchange(provider: AnyProvider, cfg: Config, call: VendorCall, interpret: (reply: VendorReply) => Outcome): Promise<Outcome> {
-  const { baseUrl, credentials } = vendorOf(provider, cfg);
-  const url = baseUrl + call.path;
+export async function exchange(
+  provider: AnyProvider,
+  cfg: Config,
+  account: AnyAccount,
+  call: VendorCall,
+  interpret: (reply: VendorReply) => Outcome,
+): Promise<Outcome> {
+  const { credentials } = account;
+  const url = cfg.vendors[provider.vendor].baseUrl + call.path;
   const bodyText = call.body === undefined ? undefined : JSON.stringify(call.body);
   const headers: Record<string, string> = { accept: "application/json", ...(await provider.authorize(credentials, call, url, bodyText)) };
   if (bodyText !== undefined) headers["content-type"] = "application/json";

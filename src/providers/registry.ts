@@ -28,12 +28,12 @@ export function findModel(id: string): BoundModel | undefined {
   return undefined;
 }
 
-/** Whether this deployment has credentials for the vendor. */
+/** Whether this deployment has an account of the vendor. */
 export function isOffered(cfg: Config, vendor: VendorId): boolean {
-  return cfg.vendors[vendor].credentials !== null;
+  return cfg.vendors[vendor].accounts.length > 0;
 }
 
-/** Models of the vendors this deployment has credentials for. */
+/** Models of the vendors this deployment has an account of. */
 export function offeredModels(cfg: Config): ModelSpec[] {
   return PROVIDERS.filter((p) => isOffered(cfg, p.vendor)).flatMap((p) => p.models.map((m) => m.spec));
 }

@@ -90,7 +90,9 @@ export interface VendorReply {
 }
 
 type Vendors = Config["vendors"];
-type CredentialsOf<V extends VendorId> = NonNullable<Vendors[V]["credentials"]>;
+type CredentialsOf<V extends VendorId> = Vendors[V]["accounts"][number]["credentials"];
+/** One account of any vendor: a name and the credentials its provider's `authorize` takes. */
+export type AnyAccount = Vendors[VendorId]["accounts"][number];
 
 /**
  * One vendor's protocol: pure translation between the unified API and the vendor's calls and answers. `Rules` is

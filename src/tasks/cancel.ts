@@ -3,6 +3,7 @@ import type { Env } from "../env.ts";
 import { taskError } from "../lib/errors.ts";
 import { exchange } from "../providers/client.ts";
 import { providerFor } from "../providers/registry.ts";
+import { taskAccount } from "./accounts.ts";
 import type { TaskRecord } from "./task-record.ts";
 import { wakeWorkflow } from "./workflow-control.ts";
 
@@ -16,9 +17,12 @@ export async function cancelTask(env: Env, id: string): Promise<TaskRecord | nul
   if (!(await stub.failed(taskError(409, "cancelled", "The task was cancelled by its owner.")))) return null;
   const after = (await stub.read())!;
   const provider = providerFor(after.vendor);
-  if (provider.cancelCall && after.upstream.id) {
+  const cfg = config(env);
+  // The account that accepted the task: no other account can see it.
+  const account = taskAccount(cfg, after.vendor, after.upstream.account);
+  if (provider.cancelCall && after.upstream.id && account) {
     // Best effort: a vendor that has already scheduled the task refuses, and the task is cancelled here anyway.
-    await exchange(provider, config(env), provider.cancelCall(after.upstream.id), () => ({ kind: "pending", vendorStatus: "cancelling" }));
+    await exchange(provider, cfg, account, provider.cancelCall(after.upstream.id), () => ({ kind: "pending", vendorStatus: "cancelling" }));
   }
   await wakeWorkflow(env, id, "cancel");
   return after;

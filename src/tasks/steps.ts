@@ -3,10 +3,11 @@ import type { Env } from "../env.ts";
 import { taskError, vendorTrouble } from "../lib/errors.ts";
 import { exchange } from "../providers/client.ts";
 import { providerFor } from "../providers/registry.ts";
-import type { Outcome } from "../providers/types.ts";
+import type { AnyAccount, Outcome } from "../providers/types.ts";
 import { IngestError, ingestVideo, type StoredVideo, storedVideo } from "../storage/ingest.ts";
 import { coverKey, videoKey } from "../storage/layout.ts";
 import { loadPlan } from "../storage/requests.ts";
+import { accountGone, accountOrder, accountRefusal, reportAccount, taskAccount, withoutCredentials } from "./accounts.ts";
 import { INGEST_BEAT_MS, INGEST_GRACE_MS, INGEST_STALL_MS } from "./liveness.ts";
 import { isFinal } from "./states.ts";
 import type { TaskRecord } from "./task-record.ts";
@@ -50,18 +51,29 @@ async function failIfLate(env: Env, record: TaskRecord, graceMs = 0): Promise<bo
   return true;
 }
 
-/** A vendor task made for a task that was cancelled meanwhile: cancelled at the vendor too, where the vendor can. */
-async function cancelUpstream(env: Env, vendor: TaskRecord["vendor"], upstreamId: string): Promise<void> {
+/** A vendor task made for a task that was cancelled meanwhile: cancelled at the vendor too (with its account), where the vendor can. */
+async function cancelUpstream(env: Env, vendor: TaskRecord["vendor"], account: AnyAccount, upstreamId: string): Promise<void> {
   const provider = providerFor(vendor);
-  if (provider.cancelCall) await exchange(provider, config(env), provider.cancelCall(upstreamId), () => ({ kind: "pending", vendorStatus: "cancelling" }));
+  if (provider.cancelCall) {
+    await exchange(provider, config(env), account, provider.cancelCall(upstreamId), () => ({ kind: "pending", vendorStatus: "cancelling" }));
+  }
 }
 
 function unexpected(outcome: Outcome): never {
   throw new Error(`unexpected vendor outcome "${outcome.kind}"`);
 }
 
+/** An account's refusal of this task's submission, kept to answer for the task if every account refuses. */
+interface Refused {
+  account: string;
+  outcome: Extract<Outcome, { kind: "busy" | "failed" }>;
+}
+
 /**
- * Submits once. Transient answers throw so the step retries with backoff; busy is returned for a durable wait.
+ * Submits once, trying the vendor's accounts in turn (src/tasks/accounts.ts chooses the order): an account that
+ * refuses for a reason of its own (busy, credit, key, suspended) passes the task to the next at once. Only when every
+ * account refused does the task wait (some were busy) or fail (with the last reason). Transient answers throw so the
+ * step retries with backoff; an answer in doubt keeps the task on its account, whose lookup settles it next time.
  * `firstWaitMs` is the workflow's wait before its first poll, so the watchdog knows when to hear from it again.
  */
 export async function submitStep(env: Env, id: string, firstWaitMs: number): Promise<SubmitResult> {
@@ -75,50 +87,114 @@ export async function submitStep(env: Env, id: string, firstWaitMs: number): Pro
   // Loaded before the attempt is opened: failing to read our own copy must not leave a submission in doubt.
   const plan = await loadPlan(env.VIDEOS, id);
 
-  // An earlier attempt may have reached the vendor and lost its answer: find that task instead of paying twice,
-  // or, with a vendor that cannot look a task up by our id, give up rather than risk a second paid task.
-  if (await stub.beginSubmit()) {
-    const lookup = provider.lookup?.possible?.(record.upstream.ref) === false ? undefined : provider.lookup;
-    if (!lookup) {
-      await stub.failed(
-        taskError(
-          502,
-          "upstream_submission_unknown",
-          `${provider.name} never answered the submission, and submitting again could create (and bill) a second task; submit a new request if no video appears in your ${provider.name} account.`,
-        ),
-      );
-      return ended("submission_unknown");
+  let order: AnyAccount[] | null = null;
+  const refused: Refused[] = [];
+  const next = async (): Promise<AnyAccount | null> => {
+    order ??= await accountOrder(env, cfg, record.vendor);
+    return order.find((a) => !refused.some((r) => r.account === a.name)) ?? null;
+  };
+  // An attempt left open is settled with its own account before any other is tried (beginSubmit says so atomically).
+  let account = record.submit.open ? taskAccount(cfg, record.vendor, record.upstream.account) : await next();
+  while (account) {
+    const opened = await stub.beginSubmit(account.name);
+    if (opened.open) {
+      const owner = taskAccount(cfg, record.vendor, opened.account);
+      if (!owner) {
+        await stub.failed(accountGone(record));
+        return ended("submission_unknown");
+      }
+      account = owner;
+      // An earlier attempt may have reached the vendor and lost its answer: find that task instead of paying twice,
+      // or, with a vendor that cannot look a task up by our id, give up rather than risk a second paid task.
+      const lookup = provider.lookup?.possible?.(record.upstream.ref) === false ? undefined : provider.lookup;
+      if (!lookup) {
+        await stub.failed(
+          taskError(
+            502,
+            "upstream_submission_unknown",
+            `${provider.name} never answered the submission, and submitting again could create (and bill) a second task; submit a new request if no video appears in your ${provider.name} account.`,
+          ),
+        );
+        return ended("submission_unknown");
+      }
+      const found = await exchange(provider, cfg, owner, lookup.call(id, record.upstream.ref), (reply) => lookup.interpret(reply, id));
+      if (found.kind === "accepted") return accepted(env, id, record, owner, found.upstreamId, found.seed ?? null, firstWaitMs);
+      if (found.kind !== "absent") throw vendorTrouble(`could not check for an earlier submission: ${"message" in found ? found.message : found.kind}`);
     }
-    const found = await exchange(provider, cfg, lookup.call(id, record.upstream.ref), (reply) => lookup.interpret(reply, id));
-    if (found.kind === "accepted") return accepted(env, id, record, found.upstreamId, found.seed ?? null, firstWaitMs);
-    if (found.kind !== "absent") throw vendorTrouble(`could not check for an earlier submission: ${"message" in found ? found.message : found.kind}`);
-  }
 
-  const outcome = await exchange(provider, cfg, plan.call, provider.interpretSubmit);
-  switch (outcome.kind) {
-    case "accepted":
-      return accepted(env, id, record, outcome.upstreamId, outcome.seed ?? null, firstWaitMs);
-    case "busy":
+    const outcome = await exchange(provider, cfg, account, plan.call, provider.interpretSubmit);
+    const refusal = accountRefusal(outcome);
+    if (refusal && (outcome.kind === "busy" || outcome.kind === "failed")) {
+      // Refused for a reason of this account, which created nothing: the next account may take the task at once.
       await stub.closeSubmit();
-      await stub.noteVendorStatus("busy", Math.max(...BUSY_WAIT_MS));
-      return { kind: "busy", message: outcome.message };
-    case "failed":
-      await stub.closeSubmit();
-      await stub.failed(outcome.error);
-      return ended("refused");
-    case "transient":
-      // Only the vendor's own word that nothing was created closes the attempt; otherwise the next one looks first.
-      if (outcome.safeToRetry) await stub.closeSubmit();
-      throw vendorTrouble(outcome.message);
-    default:
-      return unexpected(outcome);
+      await reportAccount(env, cfg, record.vendor, account, refusal);
+      const scrub = (text: string) => withoutCredentials(text, account!);
+      const clean =
+        outcome.kind === "busy"
+          ? { ...outcome, message: scrub(outcome.message) }
+          : { ...outcome, error: { ...outcome.error, message: scrub(outcome.error.message) } };
+      refused.push({ account: account.name, outcome: clean });
+      account = await next();
+      continue;
+    }
+    switch (outcome.kind) {
+      case "accepted":
+        return accepted(env, id, record, account, outcome.upstreamId, outcome.seed ?? null, firstWaitMs);
+      case "failed":
+        await stub.closeSubmit();
+        await stub.failed(outcome.error);
+        return ended("refused");
+      case "transient":
+        // Only the vendor's own word that nothing was created closes the attempt; otherwise the next one looks first.
+        if (outcome.safeToRetry) await stub.closeSubmit();
+        throw vendorTrouble(outcome.message);
+      default:
+        return unexpected(outcome);
+    }
   }
+  if (refused.length === 0) {
+    // No account to ask: the task's own account, or every account of the vendor, was removed from the configuration.
+    await stub.failed(accountGone(record));
+    return ended("refused");
+  }
+  return everyAccountRefused(env, id, provider.name, refused);
+}
+
+/** Every account refused: the task waits while any of them is only busy, and otherwise fails with the last reason. */
+async function everyAccountRefused(env: Env, id: string, vendorName: string, refused: Refused[]): Promise<SubmitResult> {
+  const stub = task(env, id);
+  const busy = refused.find((r) => r.outcome.kind === "busy");
+  if (busy?.outcome.kind === "busy") {
+    await stub.noteVendorStatus("busy", Math.max(...BUSY_WAIT_MS));
+    return { kind: "busy", message: busy.outcome.message };
+  }
+  const last = refused.at(-1)!.outcome;
+  if (last.kind !== "failed") return unexpected(last);
+  const error =
+    refused.length > 1
+      ? {
+          ...last.error,
+          message: `${last.error.message} Every ${vendorName} account refused the task: ${refused.map((r) => `${r.account} (${r.outcome.kind === "failed" ? r.outcome.error.code : "busy"})`).join(", ")}.`,
+        }
+      : last.error;
+  await stub.failed(error);
+  return ended("refused");
 }
 
 /** Records the vendor's acceptance; a task cancelled during the submission has its new vendor task cancelled too. */
-async function accepted(env: Env, id: string, record: TaskRecord, upstreamId: string, seed: number | null, firstWaitMs: number): Promise<SubmitResult> {
-  if (await task(env, id).submitted(upstreamId, seed, firstWaitMs)) return { kind: "accepted" };
-  await cancelUpstream(env, record.vendor, upstreamId);
+async function accepted(
+  env: Env,
+  id: string,
+  record: TaskRecord,
+  account: AnyAccount,
+  upstreamId: string,
+  seed: number | null,
+  firstWaitMs: number,
+): Promise<SubmitResult> {
+  const live = await task(env, id).submitted(upstreamId, seed, firstWaitMs);
+  await reportAccount(env, config(env), record.vendor, account, { kind: "accepted" });
+  if (live) return { kind: "accepted" };
+  await cancelUpstream(env, record.vendor, account, upstreamId);
   return ended("cancelled");
 }
 
@@ -131,8 +207,14 @@ export async function pollStep(env: Env, id: string, nextWaitMs: number): Promis
   if (!record) return ended("cancelled");
   if (record.state === "ingesting") return { kind: "done" };
   const provider = providerFor(record.vendor);
-  const outcome = await exchange(provider, config(env), provider.pollCall(record.upstream.id!, record.upstream.ref), provider.interpretPoll);
+  const cfg = config(env);
   const stub = task(env, id);
+  const account = taskAccount(cfg, record.vendor, record.upstream.account);
+  if (!account) {
+    await stub.failed(accountGone(record));
+    return ended("refused");
+  }
+  const outcome = await exchange(provider, cfg, account, provider.pollCall(record.upstream.id!, record.upstream.ref), provider.interpretPoll);
   const unfinished = outcome.kind === "pending" || outcome.kind === "busy" || outcome.kind === "transient";
   if (unfinished && (await failIfLate(env, record))) return ended("past_deadline");
   switch (outcome.kind) {
@@ -248,6 +330,9 @@ export async function coverStep(env: Env, id: string): Promise<string | null> {
 /** Vendor URLs expire (Jimeng's after an hour): ask the vendor again for a fresh one before the retry. */
 async function refreshVideoUrl(env: Env, record: TaskRecord): Promise<void> {
   const provider = providerFor(record.vendor);
-  const outcome = await exchange(provider, config(env), provider.pollCall(record.upstream.id!, record.upstream.ref), provider.interpretPoll);
+  const cfg = config(env);
+  const account = taskAccount(cfg, record.vendor, record.upstream.account);
+  if (!account) return;
+  const outcome = await exchange(provider, cfg, account, provider.pollCall(record.upstream.id!, record.upstream.ref), provider.interpretPoll);
   if (outcome.kind === "succeeded") await task(env, record.id).refreshVideoUrl(outcome.videoUrl);
 }

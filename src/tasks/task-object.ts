@@ -102,11 +102,20 @@ export class TaskObject extends DurableObject<Env> {
     return this.ctx.storage.sql.exec("INSERT OR IGNORE INTO nonce (value) VALUES (?)", value).rowsWritten > 0;
   }
 
-  /** Opens a submit attempt before it is made; returns whether an earlier one was left open (its outcome unknown). */
-  async beginSubmit(): Promise<boolean> {
+  /**
+   * Opens a submit attempt to `account` before it is made. When an earlier attempt is still open (its outcome
+   * unknown), nothing changes and that attempt's account is returned with `open: true`: it must be settled with that
+   * account first, since that account may have the task.
+   */
+  async beginSubmit(account: string | null = null): Promise<{ open: boolean; account: string | null }> {
     const task = this.current();
-    this.save({ ...task, submit: { open: true } });
-    return task.submit.open;
+    const recorded = task.upstream.account ?? null;
+    if (task.submit.open) {
+      this.save(task);
+      return { open: true, account: recorded };
+    }
+    this.save({ ...task, upstream: { ...task.upstream, account: account ?? recorded }, submit: { open: true } });
+    return { open: false, account: account ?? recorded };
   }
 
   /** The vendor answered the submit attempt definitively without creating a task (busy, or an error it reported). */

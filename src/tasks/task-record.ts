@@ -26,6 +26,11 @@ export interface TaskRecord {
   upstream: {
     /** The vendor's task id, once it accepted the task. */
     id: string | null;
+    /**
+     * The vendor account the latest submission went to; once `id` is set, the account that accepted the task, used
+     * for every later call. Null: not submitted yet (or a record made before accounts, bound to the first account).
+     */
+    account: string | null;
     /** Small vendor-specific facts polling needs (Kling's endpoint family, Jimeng's req_key). */
     ref: Record<string, string>;
     /** The vendor's last reported status ("busy" while it refuses for lack of room). */
@@ -95,7 +100,7 @@ export function blankTask(fields: NewTask, nowMs: number): TaskRecord {
     updated_at: fields.created_at,
     completed_at: null,
     error: null,
-    upstream: { id: null, ref: upstream_ref, status: null, seed: null },
+    upstream: { id: null, account: null, ref: upstream_ref, status: null, seed: null },
     submit: { open: false },
     poll: { errors: 0 },
     result: { video_url: null, cover_url: null, video: null, cover_key: null },

@@ -20,7 +20,7 @@ describe("configuration", () => {
       rateLimitPerMinute: 1000,
       maxConcurrentTasks: 500,
     });
-    expect(cfg.vendors.kling).toEqual({ baseUrl: "https://api-singapore.klingai.com", credentials: null });
+    expect(cfg.vendors.kling).toEqual({ baseUrl: "https://api-singapore.klingai.com", accounts: [] });
     expect(cfg.vendors.vidu.baseUrl).toBe("https://api.vidu.com");
     expect(cfg.vendors.jimeng.baseUrl).toBe("https://visual.volcengineapi.com");
   });
@@ -30,7 +30,7 @@ describe("configuration", () => {
     expect(cfg.pollIntervalsMs).toEqual([1_000, 90_000]);
     expect(cfg.watchdogAfterMs).toBe(60_000);
     expect(cfg.taskDeadlineMs).toBe(2 * 3_600_000);
-    expect(cfg.vendors.vidu).toEqual({ baseUrl: "http://127.0.0.1:9", credentials: { apiKey: "k" } });
+    expect(cfg.vendors.vidu).toEqual({ baseUrl: "http://127.0.0.1:9", accounts: [{ name: "default", credentials: { apiKey: "k" } }] });
   });
 
   it.each([
@@ -48,6 +48,65 @@ describe("configuration", () => {
   ])("refuses %o, naming %s", (vars, name) => {
     expect(() => parse(vars)).toThrow(ConfigError);
     expect(() => parse(vars)).toThrow(name);
+  });
+
+  it("reads *_ACCOUNTS as named accounts, and the single-account variables as one account named default", () => {
+    const kling = [
+      { name: "main", access_key: "ak1", secret_key: "sk1" },
+      { name: "spare", access_key: "ak2", secret_key: "sk2" },
+    ];
+    const cfg = parse({
+      KLING_ACCOUNTS: JSON.stringify(kling),
+      VIDU_ACCOUNTS: '[{"name":"v1","api_key":"k1"}]',
+      VOLC_ACCOUNTS: '[{"name":"cn","access_key_id":"AK","secret_access_key":"SK"}]',
+      ARK_API_KEY: "ark",
+      ADMIN_API_KEYS: `ops:${"a".repeat(64)}`,
+      ACCOUNT_COOLDOWN: "30s",
+    });
+    expect(cfg.vendors.kling.accounts).toEqual([
+      { name: "main", credentials: { accessKey: "ak1", secretKey: "sk1" } },
+      { name: "spare", credentials: { accessKey: "ak2", secretKey: "sk2" } },
+    ]);
+    expect(cfg.vendors.vidu.accounts).toEqual([{ name: "v1", credentials: { apiKey: "k1" } }]);
+    expect(cfg.vendors.jimeng.accounts).toEqual([{ name: "cn", credentials: { accessKeyId: "AK", secretAccessKey: "SK" } }]);
+    expect(cfg.vendors.ark.accounts).toEqual([{ name: "default", credentials: { apiKey: "ark" } }]);
+    expect(cfg.adminKeys).toEqual([{ label: "ops", digest: "a".repeat(64) }]);
+    expect(cfg.accountCooldownMs).toBe(30_000);
+    expect(parse({}).accountCooldownMs).toBe(600_000);
+  });
+
+  it.each([
+    [{ KLING_ACCOUNTS: '[{"name":"a","access_key":"secret-ak"' }, "KLING_ACCOUNTS is not valid JSON"],
+    [{ VIDU_ACCOUNTS: '{"name":"a","api_key":"k"}' }, "VIDU_ACCOUNTS must be a JSON array of accounts"],
+    [{ VIDU_ACCOUNTS: "[]" }, "VIDU_ACCOUNTS must list at least one account"],
+    [{ KLING_ACCOUNTS: '[{"name":"a","access_key":"ak"}]' }, 'KLING_ACCOUNTS is missing (entry 1, field "secret_key")'],
+    [{ ARK_ACCOUNTS: '[{"name":"a","api_key":"k"},{"name":"b","api_key":""}]' }, 'ARK_ACCOUNTS must not be empty (entry 2, field "api_key")'],
+    [{ ARK_ACCOUNTS: '[{"name":"a","apikey":"k"}]' }, "ARK_ACCOUNTS"],
+    [{ VOLC_ACCOUNTS: '[{"name":"a b","access_key_id":"x","secret_access_key":"y"}]' }, "VOLC_ACCOUNTS must be 1 to 64 letters, digits"],
+    [{ VIDU_ACCOUNTS: '[{"name":"a","api_key":"k","region":"cn"}]' }, 'VIDU_ACCOUNTS is not a field of an account (entry 1, field "region")'],
+    [{ VIDU_ACCOUNTS: '[{"name":"a","api_key":"k1"},{"name":"a","api_key":"k2"}]' }, 'VIDU_ACCOUNTS names account "a" twice'],
+    [{ VIDU_ACCOUNTS: '[{"name":"a","api_key":"k"}]', VIDU_API_KEY: "k" }, "VIDU_ACCOUNTS and VIDU_API_KEY are both set"],
+    [{ ADMIN_API_KEYS: "ops:nothex" }, "ADMIN_API_KEYS"],
+    [{ ACCOUNT_COOLDOWN: "a while" }, "ACCOUNT_COOLDOWN"],
+  ])("refuses %o with a message naming the variable", (vars, message) => {
+    expect(() => parse(vars)).toThrow(ConfigError);
+    expect(() => parse(vars)).toThrow(message);
+  });
+
+  it("never quotes a secret of *_ACCOUNTS in its error", () => {
+    for (const text of [
+      '[{"name":"a","access_key":"AKSECRET1","secret_key":"SKSECRET1"',
+      '[{"name":"a b","access_key":"AKSECRET1","secret_key":"SKSECRET1"}]',
+    ]) {
+      let message = "";
+      try {
+        parse({ KLING_ACCOUNTS: text });
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message).toContain("KLING_ACCOUNTS");
+      expect(message).not.toMatch(/SECRET1/);
+    }
   });
 
   it("fails the first request loudly, naming the variable, instead of deep inside a task", async () => {

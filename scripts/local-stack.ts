@@ -8,6 +8,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { SIM_CREDENTIALS } from "../simulator/credentials.ts";
 
 export const LOCAL_API_KEY = "sk-local-dev";
+/** The operator's key of the admin routes (/v1/admin/*) in local runs. */
+export const LOCAL_ADMIN_KEY = "sk-local-admin";
 
 export interface StackOptions {
   port: number;
@@ -20,6 +22,7 @@ export interface StackOptions {
   /** Inherit stdio (npm start) instead of capturing it. */
   inherit?: boolean;
   apiKeys?: Record<string, string>;
+  adminKeys?: Record<string, string>;
 }
 
 export interface Stack {
@@ -38,15 +41,18 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
 export function gatewayVars(options: StackOptions): Record<string, string> {
   const sim = `http://127.0.0.1:${options.simPort}`;
   const keys = options.apiKeys ?? { local: LOCAL_API_KEY };
+  const digests = (entries: Record<string, string>) =>
+    Object.entries(entries)
+      .map(([label, key]) => `${label}:${sha256(key)}`)
+      .join(",");
   return {
     ...SIM_CREDENTIALS,
     KLING_BASE_URL: sim,
     VIDU_BASE_URL: sim,
     JIMENG_BASE_URL: sim,
     ARK_BASE_URL: sim,
-    API_KEYS: Object.entries(keys)
-      .map(([label, key]) => `${label}:${sha256(key)}`)
-      .join(","),
+    API_KEYS: digests(keys),
+    ADMIN_API_KEYS: digests(options.adminKeys ?? { local: LOCAL_ADMIN_KEY }),
     URL_SIGNING_SECRET: "local-dev-url-signing-secret",
     WEBHOOK_SECRET: "whsec_bG9jYWwtZGV2LXdlYmhvb2stc2VjcmV0",
     POLL_INTERVALS: "2s,5s,10s,30s",

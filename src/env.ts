@@ -11,8 +11,12 @@ export interface Env {
   KEYS: DurableObjectNamespace<KeyObject>;
   TASK_WORKFLOW: Workflow<TaskParams>;
   VIDEOS: R2Bucket;
+  /** The key registry and the usage ledger (migrations/). */
+  DB: D1Database;
 
   API_KEYS?: string;
+  ADMIN_API_KEYS?: string;
+  PRICES?: string;
   KLING_ACCESS_KEY?: string;
   KLING_SECRET_KEY?: string;
   KLING_BASE_URL?: string;

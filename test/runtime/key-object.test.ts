@@ -22,7 +22,7 @@ describe("KeyObject admission", () => {
     await keys.addTask("t1", Date.now());
     await keys.addTask("t2", Date.now());
     expect(await keys.admit(null, "x", limits, "t3")).toMatchObject({ kind: "limited", reason: "concurrency" });
-    await keys.finished("t1");
+    await keys.finished("t1", "succeeded");
     expect(await keys.admit(null, "x", limits, "t3")).toEqual(go("t3"));
   });
 

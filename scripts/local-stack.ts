@@ -1,6 +1,6 @@
 // Runs the gateway (`wrangler dev`) beside the vendor simulator, wired together with matching credentials.
 // Used by `npm start`, the end-to-end tests and the benchmarks.
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -85,6 +85,15 @@ function exited(child: ChildProcess): Promise<void> {
   return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once("exit", () => r()));
 }
 
+/** The D1 schema (migrations/) into the local state, as production gets it: idempotent, so every start runs it. */
+function applyMigrations(root: string, persistTo: string, stdio: "inherit" | "pipe"): void {
+  const wrangler = join(root, "node_modules/wrangler/bin/wrangler.js");
+  const args = [wrangler, "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo];
+  // CI=true: wrangler applies without asking for confirmation.
+  const result = spawnSync(process.execPath, args, { cwd: root, stdio, env: { ...process.env, CI: "true" }, encoding: "utf8" });
+  if (result.status !== 0) throw new Error(`wrangler d1 migrations apply failed (${result.status}): ${result.stderr ?? ""}${result.stdout ?? ""}`);
+}
+
 export async function startStack(options: StackOptions): Promise<Stack> {
   const root = join(import.meta.dirname, "..");
   const stdio = options.inherit ? "inherit" : "pipe";
@@ -113,6 +122,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     simulator,
     gateway: undefined as unknown as ChildProcess,
     async startGateway() {
+      applyMigrations(root, options.persistTo, stdio);
       // detached: wrangler and its workerd share a process group, so a crash test can kill both at once.
       // Run wrangler with this Node (>= 22), whatever `node` is first on PATH.
       stack.gateway = spawn(

@@ -55,7 +55,7 @@ function conditions(terms: [string, string | number | null][]): { where: string[
   return { where: given.map(([sql]) => sql), args: given.map(([, value]) => value) };
 }
 
-export type UsageGroup = "day" | "model" | "key";
+type UsageGroup = "day" | "model" | "key";
 
 export interface UsageQuery {
   from: number | null;

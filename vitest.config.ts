@@ -1,7 +1,7 @@
-import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { gatewayVars } from "./scripts/local-stack.ts";
-import { TEST_API_KEYS, TEST_SIM_PORT } from "./test/support/test-env.ts";
+import { TEST_ADMIN_KEY, TEST_API_KEYS, TEST_SIM_PORT } from "./test/support/test-env.ts";
 
 // Runtime tests: our Worker, Durable Objects, Workflows and R2 run inside workerd (local) and talk over
 // loopback to the vendor simulator that globalSetup starts, exactly as the deployed Worker talks to vendors.
@@ -15,13 +15,18 @@ const bindings = gatewayVars({
   simPort: simPort(),
   persistTo: "",
   apiKeys: TEST_API_KEYS,
+  adminKeys: { operator: TEST_ADMIN_KEY },
   // A short WATCHDOG_AFTER: tests of a workflow that failed to start see the watchdog start it within seconds.
   vars: { POLL_INTERVALS: "1s", TASK_DEADLINE: "2m", WATCHDOG_AFTER: "1s" },
 });
 
+// The D1 schema, read here (Node) and applied inside workerd by the setup file, as `wrangler d1 migrations apply` would.
+const migrations = await readD1Migrations("./migrations");
+
 export default defineConfig({
-  plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, miniflare: { bindings } })],
+  plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, miniflare: { bindings: { ...bindings, TEST_MIGRATIONS: migrations } } })],
   test: {
+    setupFiles: ["./test/runtime/apply-migrations.ts"],
     include: ["test/runtime/**/*.test.ts"],
     globalSetup: ["./test/support/global-setup.ts"],
     testTimeout: 30_000,

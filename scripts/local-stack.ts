@@ -1,6 +1,6 @@
 // Runs the gateway (`wrangler dev`) beside the vendor simulator, wired together with matching credentials.
 // Used by `npm start`, the end-to-end tests and the benchmarks.
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -8,8 +8,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { SIM_CREDENTIALS } from "../simulator/credentials.ts";
 
 export const LOCAL_API_KEY = "sk-local-dev";
-/** The operator's key of the local stack (ADMIN_API_KEYS): GET /v1/admin/accounts. */
-export const LOCAL_ADMIN_KEY = "sk-admin-local-dev";
+/** The operator's key of the admin routes (/v1/admin/*) in local runs. */
+export const LOCAL_ADMIN_KEY = "sk-local-admin";
 
 /** The single-account variables each `*_ACCOUNTS` replaces: a stack given the list drops them (both is an error). */
 const SINGLE_ACCOUNT_VARS: Record<string, string[]> = {
@@ -33,6 +33,7 @@ export interface StackOptions {
   /** Inherit stdio (npm start) instead of capturing it. */
   inherit?: boolean;
   apiKeys?: Record<string, string>;
+  adminKeys?: Record<string, string>;
 }
 
 export interface Stack {
@@ -55,16 +56,18 @@ export function gatewayVars(options: StackOptions): Record<string, string> {
   for (const [list, singles] of Object.entries(SINGLE_ACCOUNT_VARS)) {
     if (options.vars?.[list]) for (const name of singles) delete credentials[name];
   }
+  const digests = (entries: Record<string, string>) =>
+    Object.entries(entries)
+      .map(([label, key]) => `${label}:${sha256(key)}`)
+      .join(",");
   return {
     ...credentials,
     KLING_BASE_URL: sim,
     VIDU_BASE_URL: sim,
     JIMENG_BASE_URL: sim,
     ARK_BASE_URL: sim,
-    API_KEYS: Object.entries(keys)
-      .map(([label, key]) => `${label}:${sha256(key)}`)
-      .join(","),
-    ADMIN_API_KEYS: `admin:${sha256(LOCAL_ADMIN_KEY)}`,
+    API_KEYS: digests(keys),
+    ADMIN_API_KEYS: digests(options.adminKeys ?? { local: LOCAL_ADMIN_KEY }),
     URL_SIGNING_SECRET: "local-dev-url-signing-secret",
     WEBHOOK_SECRET: "whsec_bG9jYWwtZGV2LXdlYmhvb2stc2VjcmV0",
     POLL_INTERVALS: "2s,5s,10s,30s",
@@ -102,6 +105,15 @@ function exited(child: ChildProcess): Promise<void> {
   return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once("exit", () => r()));
 }
 
+/** The D1 schema (migrations/) into the local state, as production gets it: idempotent, so every start runs it. */
+function applyMigrations(root: string, persistTo: string, stdio: "inherit" | "pipe"): void {
+  const wrangler = join(root, "node_modules/wrangler/bin/wrangler.js");
+  const args = [wrangler, "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo];
+  // CI=true: wrangler applies without asking for confirmation.
+  const result = spawnSync(process.execPath, args, { cwd: root, stdio, env: { ...process.env, CI: "true" }, encoding: "utf8" });
+  if (result.status !== 0) throw new Error(`wrangler d1 migrations apply failed (${result.status}): ${result.stderr ?? ""}${result.stdout ?? ""}`);
+}
+
 export async function startStack(options: StackOptions): Promise<Stack> {
   const root = join(import.meta.dirname, "..");
   const stdio = options.inherit ? "inherit" : "pipe";
@@ -130,6 +142,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     simulator,
     gateway: undefined as unknown as ChildProcess,
     async startGateway() {
+      applyMigrations(root, options.persistTo, stdio);
       // detached: wrangler and its workerd share a process group, so a crash test can kill both at once.
       // Run wrangler with this Node (>= 22), whatever `node` is first on PATH.
       stack.gateway = spawn(

@@ -2,6 +2,8 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
+import { account } from "./api/account.ts";
+import { admin } from "./api/admin.ts";
 import { adminAccounts } from "./api/admin-accounts.ts";
 import type { AppEnv } from "./api/app-env.ts";
 import { callbacks } from "./api/callbacks.ts";
@@ -10,6 +12,8 @@ import { ApiError } from "./api/errors.ts";
 import { generations } from "./api/generations.ts";
 import { models } from "./api/models.ts";
 import { ConfigError, config } from "./config.ts";
+import { checkPrices } from "./keys/prices.ts";
+import { InsufficientCredits } from "./keys/wallet.ts";
 import { InputError } from "./lib/errors.ts";
 
 export const app = new Hono<AppEnv>();
@@ -18,7 +22,9 @@ app.use(requestId());
 app.use(secureHeaders({ crossOriginResourcePolicy: "cross-origin" }));
 // A bad variable fails here, at the first request, with its name, not somewhere inside a route.
 app.use(async (c, next) => {
-  c.set("config", config(c.env));
+  const cfg = config(c.env);
+  checkPrices(cfg); // PRICES against the model tables, once per configuration
+  c.set("config", cfg);
   await next();
 });
 
@@ -27,6 +33,8 @@ app.route("/v1/video/generations", generations);
 app.route("/v1/models", models);
 app.route("/v1/callbacks", callbacks);
 app.route("/v1/admin/accounts", adminAccounts);
+app.route("/v1/admin", admin);
+app.route("/v1", account);
 
 app.notFound((c) => {
   const err = new ApiError(404, `No route ${c.req.method} ${new URL(c.req.url).pathname}. See the README for the API.`, "route_not_found");
@@ -49,6 +57,7 @@ app.onError((err, c) => {
 function asApiError(err: Error): ApiError | null {
   if (err instanceof ApiError) return err;
   if (err instanceof InputError) return new ApiError(400, err.message, err.code, err.param);
+  if (err instanceof InsufficientCredits) return new ApiError(402, err.message, "insufficient_credits");
   if (err instanceof ConfigError) {
     console.error(err.message);
     return new ApiError(500, `${err.message} The operator must fix it.`, "server_misconfigured");

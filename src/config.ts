@@ -139,10 +139,41 @@ const accountList = <F extends string>(fields: readonly F[]) => {
     }),
   );
 };
+/** Credits per second: a whole number of credits, never negative. */
+const PerSecondPrice = v.pipe(v.number(), v.integer(), v.minValue(0));
+
+/**
+ * `{"<model id>": {"720p": 10, "audio": 5}, …}`: the operator's prices, laid over the shipped table per model and
+ * per key. Shape here; that each model and resolution exists is checked against the model tables (src/keys/prices.ts).
+ */
+const prices = v.pipe(
+  v.optional(v.string(), ""),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const text = dataset.value.trim();
+    if (text === "") return {};
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (err) {
+      addIssue({ message: `is not valid JSON (${(err as Error).message})` });
+      return NEVER;
+    }
+    const parsed = v.safeParse(v.record(v.string(), v.record(v.pipe(v.string(), v.regex(/^(\d+p|4k|audio)$/)), PerSecondPrice)), json);
+    if (!parsed.success) {
+      addIssue({
+        message:
+          'must be a JSON object like {"kling-v1": {"720p": 10, "1080p": 20, "audio": 5}}: model ids to credits per second (whole numbers ≥ 0) per resolution, or "audio"',
+      });
+      return NEVER;
+    }
+    return parsed.output;
+  }),
+);
 
 const EnvSchema = v.object({
   API_KEYS: keyList,
   ADMIN_API_KEYS: keyList,
+  PRICES: prices,
   PUBLIC_BASE_URL: v.pipe(
     secret,
     v.check((url) => url === null || URL.canParse(url), "must be an absolute URL like https://video.example.com"),
@@ -216,7 +247,9 @@ const DEFAULT_ACCOUNT = "default";
 export interface Config {
   apiKeys: { label: string; digest: string }[];
   /** ADMIN_API_KEYS: the keys of the operator's routes (/v1/admin/…), same format as apiKeys. */
-  adminKeys: { label: string; digest: string }[];
+  adminApiKeys: { label: string; digest: string }[];
+  /** The operator's price overrides (PRICES), by model then resolution (or "audio"): credits per second. */
+  prices: Record<string, Record<string, number>>;
   /** Where vendors and users reach the gateway; null: each request's own origin. */
   publicBaseUrl: string | null;
   urlSigningSecret: string | null;
@@ -265,7 +298,8 @@ function build(env: Env): Config {
   const e = parsed.output;
   return {
     apiKeys: e.API_KEYS,
-    adminKeys: e.ADMIN_API_KEYS,
+    adminApiKeys: e.ADMIN_API_KEYS,
+    prices: e.PRICES,
     publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/+$/, "") ?? null,
     urlSigningSecret: e.URL_SIGNING_SECRET,
     webhookSecret: e.WEBHOOK_SECRET,

@@ -12,6 +12,8 @@ export interface Env {
   KEYS: DurableObjectNamespace<KeyObject>;
   TASK_WORKFLOW: Workflow<TaskParams>;
   VIDEOS: R2Bucket;
+  /** The key registry and the usage ledger (migrations/). */
+  DB: D1Database;
 
   ACCOUNTS: DurableObjectNamespace<AccountObject>;
 
@@ -22,6 +24,7 @@ export interface Env {
   VOLC_ACCOUNTS?: string;
   ARK_ACCOUNTS?: string;
   ACCOUNT_COOLDOWN?: string;
+  PRICES?: string;
   KLING_ACCESS_KEY?: string;
   KLING_SECRET_KEY?: string;
   KLING_BASE_URL?: string;

@@ -5,5 +5,6 @@ import type { Caller } from "./auth.ts";
 /** Hono's context types: bindings plus what middleware sets. */
 export interface AppEnv {
   Bindings: Env;
-  Variables: { caller: Caller; config: Config };
+  /** `caller`: set by requireApiKey; `admin`: set by requireAdminKey (the ADMIN_API_KEYS entry's label). */
+  Variables: { caller: Caller; admin: { label: string }; config: Config };
 }

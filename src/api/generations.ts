@@ -11,24 +11,12 @@ import type { AppEnv } from "./app-env.ts";
 import { requireApiKey } from "./auth.ts";
 import { ApiError } from "./errors.ts";
 import { validateGeneration } from "./generation-input.ts";
+import { readJsonText } from "./json-body.ts";
 import { ownedTask } from "./owned-task.ts";
+import { pageQuery } from "./validation.ts";
 
 const MAX_BODY = 20 * 1024 * 1024;
 const MAX_WAIT_S = 60;
-const MAX_LIST = 100;
-
-async function readJsonText(request: Request): Promise<{ text: string; json: unknown }> {
-  const type = request.headers.get("content-type") ?? "";
-  if (!/^application\/([\w.+-]*\+)?json\b/i.test(type)) {
-    throw new ApiError(415, "Send the body as JSON with `Content-Type: application/json`.", "unsupported_media_type");
-  }
-  const text = await request.text();
-  try {
-    return { text, json: JSON.parse(text) };
-  } catch (err) {
-    throw new ApiError(400, `The body is not valid JSON: ${(err as Error).message}.`, "invalid_json");
-  }
-}
 
 function idempotencyKey(header: string | undefined): string | null {
   if (header === undefined) return null;
@@ -88,7 +76,8 @@ async function createOrExplain(
       .catch(() => undefined);
     if (existing) return existing;
     if (existing === null) {
-      await Promise.allSettled([keys.forgetTask(taskId), idemKey === null ? undefined : keys.abandon(idemKey)]);
+      // Never created: its reservation (if it got one) is withdrawn, so the key pays nothing for it.
+      await Promise.allSettled([keys.forgetTask(taskId), keys.release(taskId), idemKey === null ? undefined : keys.abandon(idemKey)]);
     }
     throw err;
   }
@@ -119,10 +108,13 @@ export const generations = new Hono<AppEnv>()
       const origin = publicOrigin(cfg, c.req.url);
       const { text, json } = await readJsonText(c.req.raw);
       const request = validateGeneration(json, cfg, origin);
+      const { caller } = c.var;
+      if (caller.models !== null && !caller.models.includes(request.model.spec.id)) {
+        throw new ApiError(403, `This API key may not use ${request.model.spec.id}; it may use ${caller.models.join(", ")}.`, "model_not_allowed", "model");
+      }
       const idemKey = idempotencyKey(c.req.header("idempotency-key"));
-      const keys = env.KEYS.getByName(c.var.caller.keyId);
-      const limits = { perMinute: cfg.rateLimitPerMinute, concurrent: cfg.maxConcurrentTasks };
-      const admission = await keys.admit(idemKey, await sha256Hex(text), limits, newTaskId());
+      const keys = env.KEYS.getByName(caller.keyId);
+      const admission = await keys.admit(idemKey, await sha256Hex(text), caller.limits, newTaskId());
       if (admission.kind !== "go") return refusal(admission);
 
       const task = await createOrExplain(c.env, keys, idemKey, admission.taskId, () => createTask(env, c.var.caller.keyId, origin, request, admission.taskId));
@@ -152,10 +144,7 @@ export const generations = new Hono<AppEnv>()
     },
   )
   .get("/", requireApiKey, async (c) => {
-    const limitText = c.req.query("limit");
-    const limit = limitText === undefined ? 20 : /^\d{1,3}$/.test(limitText) ? Number(limitText) : 0;
-    if (limit < 1 || limit > MAX_LIST) throw new ApiError(400, `limit must be an integer from 1 to ${MAX_LIST}.`, "invalid_value", "limit");
-    const after = c.req.query("after") ?? null;
+    const { limit, after } = pageQuery(c.req.query("limit"), c.req.query("after"));
     const page = await c.env.KEYS.getByName(c.var.caller.keyId).list(limit, after);
     if (!page) throw new ApiError(400, `after must be the task_id of one of your tasks (the last_id of the previous page).`, "invalid_value", "after");
     const origin = publicOrigin(c.var.config, c.req.url);

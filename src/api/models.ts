@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { pricingOf } from "../keys/prices.ts";
 import { offeredModels } from "../providers/registry.ts";
 import type { AppEnv } from "./app-env.ts";
 import { requireApiKey } from "./auth.ts";
@@ -19,6 +20,7 @@ export const models = new Hono<AppEnv>().get("/", requireApiKey, (c) =>
       seed: m.seed,
       prompt_max: m.prompt_max,
       metadata: m.metadata,
+      pricing: pricingOf(c.var.config, m),
     })),
   }),
 );

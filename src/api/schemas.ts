@@ -44,3 +44,62 @@ export const GenerationBody = v.strictObject({
 });
 
 export const GENERATION_FIELDS = Object.keys(GenerationBody.entries);
+
+const label = v.pipe(
+  v.string("label must be a string"),
+  v.trim(),
+  v.minLength(1, "label must not be empty"),
+  v.maxLength(100, "label must be at most 100 characters"),
+);
+/** null: the deployment's default (RATE_LIMIT_PER_MINUTE, MAX_CONCURRENT_TASKS). */
+const limit = (name: string) => v.nullable(int(name, 0, 1_000_000));
+const models = v.nullable(
+  v.pipe(
+    v.array(
+      v.pipe(v.string("models must hold model ids (strings)"), v.nonEmpty("models must not hold an empty id")),
+      "models must be a list of model ids, or null for all",
+    ),
+    v.minLength(1, "models must name at least one model (null allows all)"),
+  ),
+);
+const expiresAt = v.nullable(int("expires_at", 0, 253_402_300_799));
+
+/** POST /v1/admin/keys (API.md §8): all optional but label. */
+export const CreateKeyBody = v.strictObject({
+  label,
+  credits: v.optional(v.nullable(int("credits", 0, Number.MAX_SAFE_INTEGER)), 0),
+  rate_limit_per_minute: v.optional(limit("rate_limit_per_minute"), null),
+  max_concurrent_tasks: v.optional(limit("max_concurrent_tasks"), null),
+  models: v.optional(models, null),
+  expires_at: v.optional(expiresAt, null),
+});
+
+/** PATCH /v1/admin/keys/{id}: only what is given changes. */
+export const UpdateKeyBody = v.strictObject({
+  label: v.optional(label),
+  rate_limit_per_minute: v.optional(limit("rate_limit_per_minute")),
+  max_concurrent_tasks: v.optional(limit("max_concurrent_tasks")),
+  models: v.optional(models),
+  expires_at: v.optional(expiresAt),
+  disabled: v.optional(v.boolean("disabled must be true or false")),
+});
+
+/** POST /v1/admin/keys/{id}/credits: a top-up, or a debit when negative. */
+export const CreditBody = v.strictObject({
+  amount: v.pipe(
+    int("amount", -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER),
+    v.check((n) => n !== 0, "amount must not be 0"),
+  ),
+  note: v.optional(v.nullable(v.pipe(v.string("note must be a string"), v.maxLength(500, "note must be at most 500 characters"))), null),
+});
+
+const unixSeconds = (name: string) =>
+  v.optional(v.pipe(v.string(), v.regex(/^\d{1,12}$/, `${name} must be Unix seconds (a whole number)`), v.transform(Number)));
+
+/** The query of GET /v1/usage and GET /v1/admin/usage (`key_id` on the admin one only). */
+export const UsageQuery = v.strictObject({
+  from: unixSeconds("from"),
+  to: unixSeconds("to"),
+  group_by: v.optional(v.picklist(["day", "model", "key"], "group_by must be day, model or key"), "day"),
+});
+export const AdminUsageQuery = v.strictObject({ ...UsageQuery.entries, key_id: v.optional(v.pipe(v.string(), v.nonEmpty("key_id must not be empty"))) });

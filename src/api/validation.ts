@@ -24,3 +24,12 @@ export function parseOr400<S extends v.GenericSchema>(schema: S, input: unknown,
 function invalidField(param: string, message: string): never {
   throw new ApiError(400, message.endsWith(".") ? message : `${message}.`, "invalid_value", param);
 }
+
+const MAX_PAGE = 100;
+
+/** `?limit=&after=` of every list: limit 1 to 100 (default 20); after is the last id of the previous page. */
+export function pageQuery(limitText: string | undefined, after: string | undefined): { limit: number; after: string | null } {
+  const limit = limitText === undefined ? 20 : /^\d{1,3}$/.test(limitText) ? Number(limitText) : 0;
+  if (limit < 1 || limit > MAX_PAGE) throw new ApiError(400, `limit must be an integer from 1 to ${MAX_PAGE}.`, "invalid_value", "limit");
+  return { limit, after: after ?? null };
+}

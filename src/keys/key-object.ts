@@ -2,6 +2,8 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env.ts";
 import { Waiters } from "../lib/waiters.ts";
 import { isFinal } from "../tasks/states.ts";
+import { writeEntry } from "./ledger.ts";
+import { type CreditResult, type Credits, type Reservation, type TaskBill, Wallet } from "./wallet.ts";
 
 const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 /**
@@ -12,6 +14,11 @@ const LEASE_MS = 30_000;
 const RATE_WINDOW_MS = 60_000;
 /** A slot whose task is older than this is checked against its TaskObject when the concurrency limit is hit. */
 const RECONCILE_AFTER_MS = 30_000;
+/** How soon an outbox that D1 did not take is tried again. */
+const FLUSH_RETRY_MS = 5_000;
+/** How often a key with tasks still reserved checks them against their TaskObjects (a lost notice, a POST that died). */
+const RESERVATIONS_CHECK_MS = 60_000;
+const OUTBOX_BATCH = 50;
 
 /** A response kept for an Idempotency-Key: what the first POST answered. */
 export interface StoredResponse {
@@ -41,13 +48,18 @@ type IdempotencyRow = {
 
 /**
  * What belongs to one API key rather than one task: the index of its tasks (for listing, newest first),
- * its in-flight count (concurrency limit), its request rate, and its idempotency keys.
+ * its in-flight count (concurrency limit), its request rate, its idempotency keys, and its money (the Wallet: the
+ * source of truth for the balance, each task's reservation, charge or refund, written on to D1's ledger through an
+ * outbox that the alarm retries).
  */
 export class KeyObject extends DurableObject<Env> {
   private readonly waiters = new Waiters();
+  private readonly wallet: Wallet;
+  private flushing: Promise<void> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.wallet = new Wallet(ctx.storage.sql);
     const sql = ctx.storage.sql;
     sql.exec(`CREATE TABLE IF NOT EXISTS tasks (id TEXT PRIMARY KEY, created_ms INTEGER NOT NULL, active INTEGER NOT NULL)`);
     sql.exec(`CREATE INDEX IF NOT EXISTS tasks_by_time ON tasks (created_ms DESC, id DESC)`);
@@ -143,9 +155,86 @@ export class KeyObject extends DurableObject<Env> {
     return this.activeCount();
   }
 
-  /** Indexes a new task before its TaskObject exists, so a task is listed (and counted) even if its POST dies. */
-  async addTask(id: string, createdMs: number): Promise<void> {
-    this.ctx.storage.sql.exec("INSERT OR IGNORE INTO tasks (id, created_ms, active) VALUES (?, ?, 1)", id, createdMs);
+  /**
+   * Reserves a new task's price and indexes it, before its TaskObject exists, so a task is listed, counted and paid
+   * for even if its POST dies. A short balance indexes nothing and says so. Idempotent per task id.
+   */
+  async addTask(id: string, createdMs: number, bill?: TaskBill): Promise<Reservation> {
+    const reservation = this.ctx.storage.transactionSync(() => {
+      const reserved = bill ? this.wallet.reserve(id, bill, createdMs) : ({ ok: true } as const);
+      if (reserved.ok) this.ctx.storage.sql.exec("INSERT OR IGNORE INTO tasks (id, created_ms, active) VALUES (?, ?, 1)", id, createdMs);
+      return reserved;
+    });
+    if (bill && reservation.ok) this.moneyMoved();
+    return reservation;
+  }
+
+  /** A task that never came to exist (its POST failed before creating it): its reservation is withdrawn. */
+  async release(id: string): Promise<void> {
+    this.wallet.release(id);
+    this.moneyMoved();
+  }
+
+  /** Makes a new managed key metered with its opening credits (null: unmetered); idempotent. */
+  async openAccount(keyId: string, credits: number | null): Promise<Credits> {
+    this.ctx.storage.transactionSync(() => this.wallet.open(keyId, credits, Math.floor(Date.now() / 1000)));
+    this.moneyMoved();
+    return this.wallet.credits();
+  }
+
+  async credits(): Promise<Credits> {
+    return this.wallet.credits();
+  }
+
+  /** A top-up or debit by the operator, once per `creditId` (the request's Idempotency-Key). */
+  async credit(keyId: string, creditId: string, amount: number, note: string | null, bodySha: string): Promise<CreditResult> {
+    const result = this.ctx.storage.transactionSync(() => this.wallet.credit(keyId, creditId, amount, note, bodySha, Math.floor(Date.now() / 1000)));
+    if (result.kind === "applied") this.moneyMoved();
+    return result;
+  }
+
+  /** Writes the outbox to D1 now (e.g. before answering a usage query of this key); a failure is left to the alarm. */
+  async flush(): Promise<void> {
+    if (!this.flushing) {
+      this.flushing = this.deliver().finally(() => {
+        this.flushing = null;
+      });
+    }
+    await this.flushing.catch(() => {});
+  }
+
+  /** One flush at a time, in outbox order, so D1 sees a task's reservation before its charge. */
+  private async deliver(): Promise<void> {
+    for (;;) {
+      const batch = this.wallet.pending(OUTBOX_BATCH);
+      if (batch.length === 0) break;
+      for (const { seq, entry } of batch) {
+        await writeEntry(this.env.DB, entry);
+        this.wallet.delivered(seq);
+      }
+    }
+    if (this.wallet.hasReservations()) await this.ctx.storage.setAlarm(Date.now() + RESERVATIONS_CHECK_MS);
+  }
+
+  /** A money event was recorded: the alarm stands guard (a crash, D1 down) while the outbox is written on at once. */
+  private moneyMoved(): void {
+    void this.ctx.storage.setAlarm(Date.now() + FLUSH_RETRY_MS);
+    this.ctx.waitUntil(this.flush());
+  }
+
+  /**
+   * Reconciliation: writes what the outbox still holds to D1, and settles reservations whose task is final (a notice
+   * that never came) or that never came to exist (a POST that died between reserving and creating the task).
+   */
+  async alarm(): Promise<void> {
+    for (const id of this.wallet.reservedBefore(Date.now() - RECONCILE_AFTER_MS)) {
+      const task = await this.env.TASKS.getByName(id).read();
+      if (task === null) this.wallet.release(id);
+      else if (isFinal(task.state)) this.wallet.settle(id, task.state === "succeeded" ? "succeeded" : "failed", Math.floor(Date.now() / 1000));
+    }
+    await this.ctx.storage.setAlarm(Date.now() + FLUSH_RETRY_MS); // stands if this flush fails
+    await this.flush();
+    if (this.wallet.pending(1).length === 0 && !this.wallet.hasReservations()) await this.ctx.storage.deleteAlarm();
   }
 
   /** A task whose POST answered with an error (the vendor's refusal, or a failure before it existed) is not listed. */
@@ -167,9 +256,16 @@ export class KeyObject extends DurableObject<Env> {
     this.waiters.wake();
   }
 
-  /** A task reached a final state: it no longer counts against the concurrency limit. */
-  async finished(taskId: string): Promise<void> {
-    this.ctx.storage.sql.exec("UPDATE tasks SET active = 0 WHERE id = ?", taskId);
+  /**
+   * A task reached a final state: it no longer counts against the concurrency limit, and its price is charged
+   * (succeeded) or refunded (failed), once: the TaskObject repeats this notice until it lands, and a repeat is a no-op.
+   */
+  async finished(taskId: string, outcome: "succeeded" | "failed"): Promise<void> {
+    const settled = this.ctx.storage.transactionSync(() => {
+      this.ctx.storage.sql.exec("UPDATE tasks SET active = 0 WHERE id = ?", taskId);
+      return this.wallet.settle(taskId, outcome, Math.floor(Date.now() / 1000));
+    });
+    if (settled) this.moneyMoved();
   }
 
   /**

@@ -1,5 +1,12 @@
 /** The error format every answer and every failed task uses (the seed's flat shape). */
-export type ErrorType = "invalid_request_error" | "authentication_error" | "permission_error" | "rate_limit_error" | "upstream_error" | "server_error";
+export type ErrorType =
+  | "invalid_request_error"
+  | "authentication_error"
+  | "billing_error"
+  | "permission_error"
+  | "rate_limit_error"
+  | "upstream_error"
+  | "server_error";
 
 export interface ErrorBody {
   code: string | null;
@@ -9,10 +16,11 @@ export interface ErrorBody {
 }
 
 /** HTTP statuses the gateway answers errors with. */
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 429 | 500 | 502 | 503 | 504;
+export type ErrorStatus = 400 | 401 | 402 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 429 | 500 | 502 | 503 | 504;
 
 export function errorTypeFor(status: number): ErrorType {
   if (status === 401) return "authentication_error";
+  if (status === 402) return "billing_error";
   if (status === 403) return "permission_error";
   if (status === 429) return "rate_limit_error";
   if (status >= 502 && status <= 504) return "upstream_error";

@@ -31,6 +31,8 @@ export async function presentTask(cfg: Config, origin: string, task: TaskRecord)
       seed: task.upstream.seed ?? task.requested_seed,
     },
     error,
+    /** Credits: reserved while processing, charged once succeeded, 0 once failed (refunded in full). */
+    cost: task.state === "failed" ? 0 : task.price,
     user: task.user,
     created_at: task.created_at,
     updated_at: task.updated_at,

@@ -52,11 +52,25 @@ export interface VendorCall {
   body?: unknown;
 }
 
+/**
+ * What the vendor will make of a request, as the vendor bills it: read off the same mapping that builds the request
+ * (metadata over size over the vendor's default), so the price a task is charged is the price of what was asked for.
+ */
+export interface PlannedOutput {
+  /** The resolution label the video will be rendered at, one of the model's `resolutions`. */
+  resolution: string;
+  /** Seconds of video the vendor bills (the requested or default duration). */
+  seconds: number;
+  /** Whether the vendor generates (and bills) an audio track. */
+  audio: boolean;
+}
+
 /** The vendor request of a task, fixed at POST time, and what polling needs to find the task again. */
 export interface SubmitPlan {
   call: VendorCall;
   /** Small vendor-specific facts the poll needs (Kling's endpoint family, Jimeng's req_key). */
   ref: Record<string, string>;
+  output: PlannedOutput;
 }
 
 export interface PlanContext {

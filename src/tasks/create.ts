@@ -1,5 +1,7 @@
 import { config, signingSecret } from "../config.ts";
 import type { Env } from "../env.ts";
+import { priceOf } from "../keys/prices.ts";
+import { InsufficientCredits } from "../keys/wallet.ts";
 import { toHex } from "../lib/crypto.ts";
 import { callbackToken } from "../lib/signed-urls.ts";
 import type { BoundModel } from "../providers/registry.ts";
@@ -37,9 +39,13 @@ export async function createTask(env: Env, owner: string, origin: string, reques
   const callbackUrl = `${origin}/v1/callbacks/${provider.vendor}/${id}?token=${await callbackToken(signingSecret(cfg), id)}`;
   const now = Date.now();
   const plan = request.model.plan(request.input, { taskId: id, callbackUrl, createdMs: now });
+  const price = priceOf(cfg, spec, plan.output);
+  // Reserved and indexed first, before anything can reach a vendor: a task is paid for, listed and counted from the
+  // moment it can exist. A short balance leaves nothing behind.
+  const bill = { keyId: owner, model: spec.id, resolution: plan.output.resolution, seconds: plan.output.seconds, price };
+  const reservation = await env.KEYS.getByName(owner).addTask(id, now, bill);
+  if (!reservation.ok) throw new InsufficientCredits(reservation.price, reservation.balance, reservation.reserved);
   await savePlan(env.VIDEOS, id, plan);
-  // Indexed first: a task is listed and counted from the moment it can exist.
-  await env.KEYS.getByName(owner).addTask(id, now);
   const stub = env.TASKS.getByName(id);
   const created = await stub.create({
     id,
@@ -51,6 +57,7 @@ export async function createTask(env: Env, owner: string, origin: string, reques
     deadline_ms: now + cfg.taskDeadlineMs,
     user: request.user,
     requested_seed: request.requestedSeed,
+    price,
     webhook_url: request.webhookUrl,
     upstream_ref: plan.ref,
   });

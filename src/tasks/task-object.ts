@@ -62,11 +62,14 @@ export class TaskObject extends DurableObject<Env> {
     return Math.min(watchdog, notice);
   }
 
-  /** Tells the key the task is final (it no longer counts against the concurrency limit); the alarm retries a lost notice. */
+  /**
+   * Tells the key the task is final: it no longer counts against the concurrency limit, and its price is charged
+   * (succeeded) or refunded (failed). The alarm retries a lost notice until it lands; the key settles a task once.
+   */
   private async notifyOwner(): Promise<void> {
     const task = this.current();
     if (task.owner_notified || !isFinal(task.state)) return;
-    await this.env.KEYS.getByName(task.owner).finished(task.id);
+    await this.env.KEYS.getByName(task.owner).finished(task.id, task.state === "succeeded" ? "succeeded" : "failed");
     const now = this.current();
     this.save({ ...now, owner_notified: true }, Math.max(0, now.watchdog.due_ms - Date.now()));
   }

@@ -20,6 +20,8 @@ export interface TaskRecord {
   deadline_ms: number;
   user: string | null;
   requested_seed: number | null;
+  /** Credits, fixed at creation: reserved while processing, charged on success, refunded on failure (API.md §8). */
+  price: number;
   error: TaskError | null;
 
   /** The task at the vendor. */
@@ -88,6 +90,7 @@ export interface NewTask {
   deadline_ms: number;
   user: string | null;
   requested_seed: number | null;
+  price: number;
   webhook_url: string | null;
   upstream_ref: Record<string, string>;
 }

@@ -70,7 +70,7 @@ describe("configuration", () => {
     expect(cfg.vendors.vidu.accounts).toEqual([{ name: "v1", credentials: { apiKey: "k1" } }]);
     expect(cfg.vendors.jimeng.accounts).toEqual([{ name: "cn", credentials: { accessKeyId: "AK", secretAccessKey: "SK" } }]);
     expect(cfg.vendors.ark.accounts).toEqual([{ name: "default", credentials: { apiKey: "ark" } }]);
-    expect(cfg.adminKeys).toEqual([{ label: "ops", digest: "a".repeat(64) }]);
+    expect(cfg.adminApiKeys).toEqual([{ label: "ops", digest: "a".repeat(64) }]);
     expect(cfg.accountCooldownMs).toBe(30_000);
     expect(parse({}).accountCooldownMs).toBe(600_000);
   });

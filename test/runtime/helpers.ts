@@ -6,10 +6,14 @@ const ORIGIN = "http://gateway.test";
 type Json = Record<string, any>;
 
 /** Calls the real Worker (Hono app, Durable Objects, Workflows, R2) inside the test's workerd. */
-export async function api(path: string, init: RequestInit & { key?: keyof typeof TEST_API_KEYS | null; json?: unknown } = {}) {
+export async function api(
+  path: string,
+  init: RequestInit & { key?: keyof typeof TEST_API_KEYS | null; json?: unknown /** a key of any kind, instead of `key` */; bearer?: string } = {},
+) {
   const headers = new Headers(init.headers);
   const key = init.key === undefined ? "alpha" : init.key;
-  if (key) headers.set("authorization", `Bearer ${TEST_API_KEYS[key]}`);
+  if (init.bearer !== undefined) headers.set("authorization", `Bearer ${init.bearer}`);
+  else if (key) headers.set("authorization", `Bearer ${TEST_API_KEYS[key]}`);
   let body = init.body;
   if (init.json !== undefined) {
     headers.set("content-type", "application/json");

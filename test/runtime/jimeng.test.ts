@@ -213,6 +213,7 @@ describe("Jimeng request mapping", () => {
         body: { req_key: "jimeng_vgfm_i2v_l20", prompt: "一只小猫在草地上奔跑", seed: -1, frames: 121, aspect_ratio: "16:9", image_urls: [url] },
       },
       ref: { req_key: "jimeng_vgfm_i2v_l20" },
+      output: { audio: false, resolution: "720p", seconds: 5 },
     });
   });
 

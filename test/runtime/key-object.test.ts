@@ -1,3 +1,4 @@
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 
@@ -22,7 +23,7 @@ describe("KeyObject admission", () => {
     await keys.addTask("t1", Date.now());
     await keys.addTask("t2", Date.now());
     expect(await keys.admit(null, "x", limits, "t3")).toMatchObject({ kind: "limited", reason: "concurrency" });
-    await keys.finished("t1");
+    await keys.finished("t1", "succeeded");
     expect(await keys.admit(null, "x", limits, "t3")).toEqual(go("t3"));
   });
 
@@ -81,5 +82,19 @@ describe("KeyObject admission", () => {
     await keys.settle("k", { status: 200, body: "{}" });
     expect(await keys.admit("k", "body-2", NO_LIMITS, "t2", day - 1)).toEqual({ kind: "mismatch" });
     expect(await keys.admit("k", "body-2", NO_LIMITS, "t3", day + 1)).toEqual(go("t3"));
+  });
+
+  it("reconciles money on its alarm: a reservation whose task never came to exist is withdrawn, once", async () => {
+    const keyId = `key_rec${crypto.randomUUID().replaceAll("-", "")}`;
+    const keys = env.KEYS.getByName(keyId);
+    await keys.openAccount(keyId, 1000);
+    const bill = { keyId, model: "kling-v1", resolution: "720p", seconds: 5, price: 300 };
+    // Its POST reserved, then died before the TaskObject existed (a minute ago).
+    expect(await keys.addTask(`vgt_ghost${crypto.randomUUID().replaceAll("-", "")}`, Date.now() - 60_000, bill)).toEqual({ ok: true });
+    expect(await keys.credits()).toEqual({ balance: 1000, reserved: 300 });
+    expect(await runDurableObjectAlarm(keys)).toBe(true);
+    expect(await keys.credits()).toEqual({ balance: 1000, reserved: 0 });
+    const { n } = (await env.DB.prepare("SELECT COUNT(*) AS n FROM tasks WHERE key_id = ?").bind(keyId).first<{ n: number }>())!;
+    expect(n).toBe(0);
   });
 });

@@ -116,7 +116,15 @@ async function makeTask(provider: AnyProvider, model: string, prompt: string, de
   const plan = provider.plan({ model, prompt, metadata: {} }, row, { taskId: id, callbackUrl: "http://gateway.test/cb", createdMs: Date.now() });
   await savePlan(env.VIDEOS, id, plan);
   const base = { id, owner: TEST_API_KEYS.alpha, model, vendor: provider.vendor, created_at: Math.floor(Date.now() / 1000), origin: "http://gateway.test" };
-  await env.TASKS.getByName(id).create({ ...base, deadline_ms: deadlineMs, user: null, requested_seed: null, webhook_url: null, upstream_ref: plan.ref });
+  await env.TASKS.getByName(id).create({
+    ...base,
+    deadline_ms: deadlineMs,
+    user: null,
+    requested_seed: null,
+    price: 0,
+    webhook_url: null,
+    upstream_ref: plan.ref,
+  });
   return id;
 }
 

@@ -118,6 +118,7 @@ describe("Vidu request mapping", () => {
         },
       },
       ref: { since: "2025-12-31T23:55:00.000Z" },
+      output: { audio: false, resolution: "1080p", seconds: 5 },
     });
   });
 

@@ -33,6 +33,7 @@ async function makeTask(prompt: string, deadlineMs = Date.now() + 120_000): Prom
     deadline_ms: deadlineMs,
     user: null,
     requested_seed: null,
+    price: 0,
     webhook_url: null,
     upstream_ref: plan.ref,
   });

@@ -8,3 +8,6 @@ export const TEST_API_KEYS = {
   /** Used by one file only (model-tables): its task list shows that refused requests created nothing. */
   gamma: "sk-test-gamma",
 } as const;
+
+/** The operator's key of the admin routes (ADMIN_API_KEYS) in the runtime tests. */
+export const TEST_ADMIN_KEY = "sk-test-admin";

@@ -102,8 +102,14 @@ export function planArk(input: GenerationInput, row: ModelRow<ArkRules>, ctx: Pl
   if (chosenRatio) body.ratio = chosenRatio;
   if (input.seed !== undefined) body.seed = input.seed;
   Object.assign(body, flags, { callback_url: ctx.callbackUrl });
+  const output = {
+    resolution: (chosenResolution as string | undefined) || rules.defaultResolution,
+    seconds: body.duration as number,
+    // generate_audio defaults to true where the model takes it [BP; S1].
+    audio: rules.audio && meta.generate_audio !== false,
+  };
   // Ark finds a task by its id alone.
-  return { call: { method: "POST", path: TASKS, body }, ref: {} };
+  return { call: { method: "POST", path: TASKS, body }, ref: {}, output };
 }
 
 const ErrorEnvelope = v.object({ error: v.object({ code: v.optional(v.string(), ""), message: v.optional(v.string(), "") }) });

@@ -29,6 +29,8 @@ export interface ArkRules {
   priority: boolean;
   /** Where `ratio: "adaptive"` is taken: not for 1.0 text-to-video nor 1.0 reference images [BP]. */
   adaptive: ArkScenario[];
+  /** What Ark renders without a `resolution`: 1080p for 1.0 pro and pro fast, 720p for the rest (ark-seedance.md §4). */
+  defaultResolution: string;
 }
 
 /** Ark's `ratio` values [BP]; `adaptive` (the image's ratio, or the model's pick) is metadata only. */
@@ -66,9 +68,15 @@ function metadataFields(rules: ArkRules, resolutions: string[]): Record<string, 
 function ark(
   id: string,
   limits: { durations: number[]; resolutions: string[]; seed: boolean },
-  rules: Omit<ArkRules, "maxReferenceImages" | "adaptive"> & Partial<Pick<ArkRules, "maxReferenceImages" | "adaptive">>,
+  rules: Omit<ArkRules, "maxReferenceImages" | "adaptive" | "defaultResolution"> &
+    Partial<Pick<ArkRules, "maxReferenceImages" | "adaptive" | "defaultResolution">>,
 ): ModelRow<ArkRules> {
-  const full: ArkRules = { maxReferenceImages: 0, adaptive: rules.scenarios.filter((s) => s !== "reference_images"), ...rules };
+  const full: ArkRules = {
+    maxReferenceImages: 0,
+    adaptive: rules.scenarios.filter((s) => s !== "reference_images"),
+    defaultResolution: "720p",
+    ...rules,
+  };
   return {
     spec: {
       id,
@@ -103,10 +111,16 @@ export const ARK_MODELS: ModelRow<ArkRules>[] = [
   ark("doubao-seedance-1-0-pro-250528", ONE_ZERO, {
     scenarios: ["text", "first_frame", "first_last_frame"],
     adaptive: ["first_frame", "first_last_frame"],
+    defaultResolution: "1080p",
     ...V1,
   }),
   // [BP] 1.0 pro fast: t2v and first frame only (no first+last frame).
-  ark("doubao-seedance-1-0-pro-fast-251015", ONE_ZERO, { scenarios: ["text", "first_frame"], adaptive: ["first_frame"], ...V1 }),
+  ark("doubao-seedance-1-0-pro-fast-251015", ONE_ZERO, {
+    scenarios: ["text", "first_frame"],
+    adaptive: ["first_frame"],
+    defaultResolution: "1080p",
+    ...V1,
+  }),
   // [BP] 1.0 lite t2v: text only; no adaptive.
   ark("doubao-seedance-1-0-lite-t2v-250428", ONE_ZERO, { scenarios: ["text"], adaptive: [], ...V1 }),
   // [BP] 1.0 lite i2v: first frame, first+last, 1–4 reference images (no 1080p and no adaptive with references).

@@ -123,7 +123,8 @@ export function planJimeng(input: GenerationInput, row: ModelRow<JimengRules>): 
   if (count === 0 && input.size) body.aspect_ratio = aspectRatioFor(input.size, JIMENG_ASPECT_RATIOS);
   if (aspect_ratio !== undefined) body.aspect_ratio = aspect_ratio;
   Object.assign(body, images);
-  return { call: { method: "POST", path: SUBMIT_PATH, body }, ref: { req_key: reqKey } };
+  const output = { resolution: REQ_KEYS[reqKey]!.resolution, seconds: input.duration ?? model.default_duration, audio: false };
+  return { call: { method: "POST", path: SUBMIT_PATH, body }, ref: { req_key: reqKey }, output };
 }
 
 /** The query always names the submit's req_key: Jimeng finds no task under another. */

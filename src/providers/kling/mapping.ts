@@ -205,7 +205,10 @@ export function planKling(input: GenerationInput, row: ModelRow<KlingRules>, ctx
   if (input.metadata.sound !== undefined) body.sound = input.metadata.sound;
   if (watermark_info !== undefined) body.watermark_info = watermark_info;
   Object.assign(body, rest, { callback_url: ctx.callbackUrl, external_task_id: ctx.taskId });
-  return { call: { method: "POST", path: `/v1/videos/${family}`, body }, ref: { family } };
+  // An edited video keeps its own length, unknown here: priced at the longest the model renders.
+  const seconds = body.duration === undefined ? Math.max(...model.durations) : duration;
+  const output = { resolution: rules.modes[mode]!, seconds, audio: input.metadata.sound === "on" };
+  return { call: { method: "POST", path: `/v1/videos/${family}`, body }, ref: { family }, output };
 }
 
 const Envelope = v.object({ code: v.number(), message: v.optional(v.string(), ""), data: v.optional(v.unknown()) });

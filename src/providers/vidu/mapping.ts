@@ -4,7 +4,7 @@ import { aspectRatioFor, asUrlOrDataUri, checkedImage, checkMetadataRatio, rejec
 import { vendorFailure } from "../outcomes.ts";
 import type { GenerationInput, ModelRow, Outcome, PlanContext, SubmitPlan, VendorCall, VendorReply } from "../types.ts";
 import { VIDU_MODERATION, viduError } from "./errors.ts";
-import { limitsFor, TAKES_ASPECT_RATIO, type ViduEndpoint, type ViduRules } from "./models.ts";
+import { limitsFor, TAKES_ASPECT_RATIO, type ViduEndpoint, type ViduLimits, type ViduRules } from "./models.ts";
 
 /** Set by the gateway from the top-level request (or from the task); metadata may not override them. */
 const RESERVED = ["model", "prompt", "callback_url"];
@@ -98,6 +98,15 @@ function checkAudio(row: ModelRow<ViduRules>, meta: Record<string, unknown>): vo
 }
 
 /**
+ * The resolution Vidu renders when none is sent (vendor-protocols.md §3.3): vidu1.5/vidu2.0 their lowest at the
+ * duration (360p at 4 s, 720p at 8 s), the others 720p (viduq1, 1080p only, its one resolution).
+ */
+function defaultResolution(row: ModelRow<ViduRules>, limits: ViduLimits): string {
+  if (row.rules.lowestByDefault || !limits.resolutions.includes("720p")) return limits.resolutions[0]!;
+  return "720p";
+}
+
+/**
  * Pure: unified request → Vidu create call. Metadata goes through as given; its duration, resolution and
  * aspect_ratio override the ones mapped from the request, after the same checks.
  */
@@ -133,8 +142,9 @@ export function planVidu(input: GenerationInput, row: ModelRow<ViduRules>, ctx: 
   if (subjects !== undefined) body.subjects = subjectsFor(subjects);
   if (input.prompt !== "") body.prompt = input.prompt;
   if (input.seed !== undefined) body.seed = input.seed;
-  const resolution = metaResolution ?? (input.size && resolutionFor(input.size, limits.resolutions));
+  const resolution = (metaResolution as string | undefined) ?? (input.size && resolutionFor(input.size, limits.resolutions));
   if (resolution) body.resolution = resolution;
+  const output = { resolution: resolution || defaultResolution(row, limits), seconds: duration, audio: row.rules.audio === true && rest.audio !== false };
   const ratio = metaRatio ?? (input.size && takesRatio ? aspectRatioFor(input.size, model.aspect_ratios) : undefined);
   if (ratio) body.aspect_ratio = ratio;
   Object.assign(body, rest, { callback_url: ctx.callbackUrl });
@@ -142,9 +152,10 @@ export function planVidu(input: GenerationInput, row: ModelRow<ViduRules>, ctx: 
   // be found in Vidu's task list instead of being paid for twice. Polling needs only Vidu's own id.
   if (rest.payload === undefined || rest.payload === "") {
     body.payload = ctx.taskId;
-    return { call: { method: "POST", path: `/ent/v2/${endpoint}`, body }, ref: { since: new Date(ctx.createdMs - LOOKUP_SLACK_MS).toISOString() } };
+    const ref = { since: new Date(ctx.createdMs - LOOKUP_SLACK_MS).toISOString() };
+    return { call: { method: "POST", path: `/ent/v2/${endpoint}`, body }, ref, output };
   }
-  return { call: { method: "POST", path: `/ent/v2/${endpoint}`, body }, ref: {} };
+  return { call: { method: "POST", path: `/ent/v2/${endpoint}`, body }, ref: {}, output };
 }
 
 const ErrorEnvelope = v.object({ reason: v.string(), message: v.optional(v.string(), "") });

@@ -17,6 +17,8 @@ export interface ViduRules {
   endpointLimits?: Partial<Record<ViduEndpoint, ViduLimits>>;
   /** Q3 makes audio (`audio`, default true; `voice_id`, `audio_type`) and takes no `bgm`. */
   audio?: boolean;
+  /** Without a resolution Vidu renders the lowest the duration takes (vidu1.5, vidu2.0: 360p at 4 s), else 720p. */
+  lowestByDefault?: boolean;
 }
 
 /** Vidu sets the aspect ratio only on these; image-based endpoints take it from the image. */
@@ -39,7 +41,7 @@ function vidu(
   id: string,
   endpoints: ViduEndpoint[],
   limits: ViduLimits & { default_duration: number; aspect_ratios: string[] },
-  rules: Pick<ViduRules, "resolutionsAt" | "endpointLimits" | "audio"> = {},
+  rules: Pick<ViduRules, "resolutionsAt" | "endpointLimits" | "audio" | "lowestByDefault"> = {},
 ): ModelRow<ViduRules> {
   const ratios = endpoints.some((e) => TAKES_ASPECT_RATIO.includes(e)) ? limits.aspect_ratios : [];
   const fields: Record<string, string> = {
@@ -110,9 +112,10 @@ export const VIDU_MODELS: ModelRow<ViduRules>[] = [
     {
       resolutionsAt: EIGHT_SECONDS_720P,
       endpointLimits: { reference2video: { durations: [4], resolutions: ["360p", "720p"] } },
+      lowestByDefault: true,
     },
   ),
-  vidu("vidu1.5", ["text2video", "img2video", "start-end2video"], LEGACY, { resolutionsAt: EIGHT_SECONDS_720P }),
+  vidu("vidu1.5", ["text2video", "img2video", "start-end2video"], LEGACY, { resolutionsAt: EIGHT_SECONDS_720P, lowestByDefault: true }),
   vidu("viduq2", ["text2video", "reference2video"], Q2),
   vidu("viduq2-pro", ["img2video", "start-end2video", "reference2video"], Q2),
   vidu("viduq2-turbo", ["img2video", "start-end2video"], Q2),

@@ -1,0 +1,103 @@
+import type { Context } from "hono";
+import type { Admission, KeyObject } from "../keys/key-object.ts";
+import { presentTask } from "../present/task.ts";
+import { createTask, newTaskId, type TaskRequest } from "../tasks/create.ts";
+import type { TaskRecord } from "../tasks/task-record.ts";
+import type { AppEnv } from "./app-env.ts";
+import { ApiError } from "./errors.ts";
+
+function idempotencyKey(header: string | undefined): string | null {
+  if (header === undefined) return null;
+  if (!/^[\x21-\x7e]{1,255}$/.test(header)) {
+    throw new ApiError(400, "Idempotency-Key must be 1 to 255 visible ASCII characters.", "invalid_value", "Idempotency-Key");
+  }
+  return header;
+}
+
+/** What admission control says, as an answer; null means "go ahead". */
+function refusal(admission: Exclude<Admission, { kind: "go" }>): Response {
+  switch (admission.kind) {
+    case "replay":
+      return new Response(admission.response.body, {
+        status: admission.response.status,
+        headers: { "content-type": "application/json", "idempotent-replayed": "true" },
+      });
+    case "mismatch":
+      throw new ApiError(
+        422,
+        "This Idempotency-Key was already used with a different body; use a new key for a new request.",
+        "idempotency_key_reused",
+        "Idempotency-Key",
+      );
+    case "limited":
+      throw new ApiError(
+        429,
+        admission.reason === "rate"
+          ? `Too many requests for this API key; retry after ${admission.retryAfterS} s.`
+          : `This API key has too many tasks processing at once; retry when some finish (about ${admission.retryAfterS} s).`,
+        admission.reason === "rate" ? "rate_limit_exceeded" : "concurrency_limit_exceeded",
+        null,
+        { "retry-after": String(admission.retryAfterS) },
+      );
+  }
+}
+
+/**
+ * Runs `create` and answers with the task whenever one exists: once its TaskObject exists the task will run (its
+ * watchdog starts a workflow that failed to start), so an error after that point must not hide it. An error
+ * before it leaves nothing that can reach a vendor, and frees the Idempotency-Key. When even that cannot be told
+ * (the TaskObject does not answer), the key stays held by this task id, and a retry with it carries on with the same
+ * task once this request's lease ends.
+ */
+async function createOrExplain(
+  env: AppEnv["Bindings"],
+  keys: DurableObjectStub<KeyObject>,
+  idemKey: string | null,
+  taskId: string,
+  create: () => Promise<TaskRecord>,
+): Promise<TaskRecord> {
+  try {
+    return await create();
+  } catch (err) {
+    const existing = await env.TASKS.getByName(taskId)
+      .read()
+      .catch(() => undefined);
+    if (existing) return existing;
+    if (existing === null) {
+      await Promise.allSettled([keys.forgetTask(taskId), idemKey === null ? undefined : keys.abandon(idemKey)]);
+    }
+    throw err;
+  }
+}
+
+/**
+ * The part of a create request every surface shares, once its body is validated into `request`: admission (rate,
+ * concurrency, Idempotency-Key keyed by `bodySha`), the task's creation, the vendor's refusal as the answer, and the
+ * answer kept for the Idempotency-Key.
+ */
+export async function submitGeneration(c: Context<AppEnv>, request: TaskRequest, bodySha: string, origin: string): Promise<Response> {
+  const env = c.env;
+  const cfg = c.var.config;
+  const idemKey = idempotencyKey(c.req.header("idempotency-key"));
+  const keys = env.KEYS.getByName(c.var.caller.keyId);
+  const limits = { perMinute: cfg.rateLimitPerMinute, concurrent: cfg.maxConcurrentTasks };
+  const admission = await keys.admit(idemKey, bodySha, limits, newTaskId());
+  if (admission.kind !== "go") return refusal(admission);
+
+  const task = await createOrExplain(c.env, keys, idemKey, admission.taskId, () => createTask(env, c.var.caller.keyId, origin, request, admission.taskId));
+  if (task.state === "failed" && task.error) {
+    // The vendor refused the request itself: that refusal is the answer, also for a replay.
+    const { status, code, message } = task.error;
+    const error = new ApiError(status, message, code, null);
+    await keys.forgetTask(task.id);
+    if (status >= 500 && idemKey !== null) await keys.abandon(idemKey);
+    else await keys.settle(idemKey, { status, body: JSON.stringify(error.body) });
+    throw error;
+  }
+  const body = JSON.stringify(await presentTask(cfg, origin, task));
+  // The task runs whatever happens to this record: a retry with the key then carries on with the same task.
+  await keys
+    .settle(idemKey, { status: 200, body })
+    .catch((err: Error) => console.error(`task ${task.id}: its Idempotency-Key was not settled: ${err.message}`));
+  return c.body(body, 200, { "content-type": "application/json" });
+}

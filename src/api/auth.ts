@@ -1,9 +1,9 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import type { Config } from "../config.ts";
 import { safeEqual, sha256Hex } from "../lib/crypto.ts";
 import type { AppEnv } from "./app-env.ts";
-import { ApiError } from "./errors.ts";
+import { ApiError, errorPayload } from "./errors.ts";
 
 /** Who is calling: the API_KEYS label and the key's digest (tasks are owned by the digest; keys are never stored). */
 export interface Caller {
@@ -18,9 +18,9 @@ async function identify(cfg: Config, key: string): Promise<Caller | null> {
 }
 
 function reject(message: string) {
-  return () => {
+  return (c: Context) => {
     const err = new ApiError(401, message, "invalid_api_key");
-    return Response.json(err.body, { status: 401 });
+    return Response.json(errorPayload(c.req.path, err), { status: 401 });
   };
 }
 

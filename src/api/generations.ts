@@ -1,5 +1,4 @@
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { sha256Hex } from "../lib/crypto.ts";
 import { presentTask, publicOrigin } from "../present/task.ts";
 import { cancelTask } from "../tasks/cancel.ts";
@@ -8,25 +7,12 @@ import type { AppEnv } from "./app-env.ts";
 import { requireApiKey } from "./auth.ts";
 import { ApiError } from "./errors.ts";
 import { validateGeneration } from "./generation-input.ts";
+import { listTasks } from "./listing.ts";
 import { ownedTask } from "./owned-task.ts";
+import { maxBody, readJsonText } from "./request-body.ts";
 import { submitGeneration } from "./submit-generation.ts";
 
-const MAX_BODY = 20 * 1024 * 1024;
 const MAX_WAIT_S = 60;
-const MAX_LIST = 100;
-
-async function readJsonText(request: Request): Promise<{ text: string; json: unknown }> {
-  const type = request.headers.get("content-type") ?? "";
-  if (!/^application\/([\w.+-]*\+)?json\b/i.test(type)) {
-    throw new ApiError(415, "Send the body as JSON with `Content-Type: application/json`.", "unsupported_media_type");
-  }
-  const text = await request.text();
-  try {
-    return { text, json: JSON.parse(text) };
-  } catch (err) {
-    throw new ApiError(400, `The body is not valid JSON: ${(err as Error).message}.`, "invalid_json");
-  }
-}
 
 function waitSeconds(text: string | undefined): number {
   if (text === undefined) return 0;
@@ -38,33 +24,17 @@ function waitSeconds(text: string | undefined): number {
 }
 
 export const generations = new Hono<AppEnv>()
-  .post(
-    "/",
-    requireApiKey,
-    bodyLimit({
-      maxSize: MAX_BODY,
-      onError: () => {
-        throw new ApiError(413, "The request body is larger than 20 MiB; send the image as a URL instead.", "request_too_large");
-      },
-    }),
-    async (c) => {
-      const origin = publicOrigin(c.var.config, c.req.url);
-      const { text, json } = await readJsonText(c.req.raw);
-      const request = validateGeneration(json, c.var.config, origin);
-      return submitGeneration(c, request, await sha256Hex(text), origin);
-    },
-  )
-  .get("/", requireApiKey, async (c) => {
-    const limitText = c.req.query("limit");
-    const limit = limitText === undefined ? 20 : /^\d{1,3}$/.test(limitText) ? Number(limitText) : 0;
-    if (limit < 1 || limit > MAX_LIST) throw new ApiError(400, `limit must be an integer from 1 to ${MAX_LIST}.`, "invalid_value", "limit");
-    const after = c.req.query("after") ?? null;
-    const page = await c.env.KEYS.getByName(c.var.caller.keyId).list(limit, after);
-    if (!page) throw new ApiError(400, `after must be the task_id of one of your tasks (the last_id of the previous page).`, "invalid_value", "after");
+  .post("/", requireApiKey, maxBody, async (c) => {
     const origin = publicOrigin(c.var.config, c.req.url);
-    const tasks = await Promise.all(page.ids.map((id) => c.env.TASKS.getByName(id).read()));
-    const data = await Promise.all(tasks.filter((t) => t !== null).map((t) => presentTask(c.var.config, origin, t)));
-    return c.json({ object: "list", data, has_more: page.hasMore, last_id: data.at(-1)?.task_id ?? null });
+    const { text, json } = await readJsonText(c.req.raw);
+    const request = validateGeneration(json, c.var.config, origin);
+    return submitGeneration(c, request, await sha256Hex(text), origin, (task) => presentTask(c.var.config, origin, task));
+  })
+  .get("/", requireApiKey, async (c) => {
+    const { tasks, hasMore } = await listTasks(c);
+    const origin = publicOrigin(c.var.config, c.req.url);
+    const data = await Promise.all(tasks.map((t) => presentTask(c.var.config, origin, t)));
+    return c.json({ object: "list", data, has_more: hasMore, last_id: data.at(-1)?.task_id ?? null });
   })
   .get("/:id", requireApiKey, async (c) => {
     const id = c.req.param("id");

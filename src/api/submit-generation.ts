@@ -1,10 +1,9 @@
 import type { Context } from "hono";
 import type { Admission, KeyObject } from "../keys/key-object.ts";
-import { presentTask } from "../present/task.ts";
 import { createTask, newTaskId, type TaskRequest } from "../tasks/create.ts";
 import type { TaskRecord } from "../tasks/task-record.ts";
 import type { AppEnv } from "./app-env.ts";
-import { ApiError } from "./errors.ts";
+import { ApiError, errorPayload } from "./errors.ts";
 
 function idempotencyKey(header: string | undefined): string | null {
   if (header === undefined) return null;
@@ -73,9 +72,15 @@ async function createOrExplain(
 /**
  * The part of a create request every surface shares, once its body is validated into `request`: admission (rate,
  * concurrency, Idempotency-Key keyed by `bodySha`), the task's creation, the vendor's refusal as the answer, and the
- * answer kept for the Idempotency-Key.
+ * answer kept for the Idempotency-Key. `present` shows the task in the surface's own shape.
  */
-export async function submitGeneration(c: Context<AppEnv>, request: TaskRequest, bodySha: string, origin: string): Promise<Response> {
+export async function submitGeneration(
+  c: Context<AppEnv>,
+  request: TaskRequest,
+  bodySha: string,
+  origin: string,
+  present: (task: TaskRecord) => Promise<unknown>,
+): Promise<Response> {
   const env = c.env;
   const cfg = c.var.config;
   const idemKey = idempotencyKey(c.req.header("idempotency-key"));
@@ -91,10 +96,10 @@ export async function submitGeneration(c: Context<AppEnv>, request: TaskRequest,
     const error = new ApiError(status, message, code, null);
     await keys.forgetTask(task.id);
     if (status >= 500 && idemKey !== null) await keys.abandon(idemKey);
-    else await keys.settle(idemKey, { status, body: JSON.stringify(error.body) });
+    else await keys.settle(idemKey, { status, body: JSON.stringify(errorPayload(c.req.path, error)) });
     throw error;
   }
-  const body = JSON.stringify(await presentTask(cfg, origin, task));
+  const body = JSON.stringify(await present(task));
   // The task runs whatever happens to this record: a retry with the key then carries on with the same task.
   await keys
     .settle(idemKey, { status: 200, body })

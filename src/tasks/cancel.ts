@@ -18,7 +18,7 @@ export async function cancelTask(env: Env, id: string): Promise<TaskRecord | nul
   const provider = providerFor(after.vendor);
   if (provider.cancelCall && after.upstream.id) {
     // Best effort: a vendor that has already scheduled the task refuses, and the task is cancelled here anyway.
-    await exchange(provider, config(env), provider.cancelCall(after.upstream.id), () => ({ kind: "pending", vendorStatus: "cancelling" }));
+    await exchange(provider, config(env), provider.cancelCall(after.upstream.id), () => ({ kind: "pending", vendorStatus: "cancelling", running: true }));
   }
   await wakeWorkflow(env, id, "cancel");
   return after;

@@ -53,7 +53,8 @@ async function failIfLate(env: Env, record: TaskRecord, graceMs = 0): Promise<bo
 /** A vendor task made for a task that was cancelled meanwhile: cancelled at the vendor too, where the vendor can. */
 async function cancelUpstream(env: Env, vendor: TaskRecord["vendor"], upstreamId: string): Promise<void> {
   const provider = providerFor(vendor);
-  if (provider.cancelCall) await exchange(provider, config(env), provider.cancelCall(upstreamId), () => ({ kind: "pending", vendorStatus: "cancelling" }));
+  if (provider.cancelCall)
+    await exchange(provider, config(env), provider.cancelCall(upstreamId), () => ({ kind: "pending", vendorStatus: "cancelling", running: true }));
 }
 
 function unexpected(outcome: Outcome): never {
@@ -137,7 +138,7 @@ export async function pollStep(env: Env, id: string, nextWaitMs: number): Promis
   if (unfinished && (await failIfLate(env, record))) return ended("past_deadline");
   switch (outcome.kind) {
     case "pending":
-      await stub.noteVendorStatus(outcome.vendorStatus, nextWaitMs);
+      await stub.noteVendorStatus(outcome.vendorStatus, nextWaitMs, outcome.running);
       return { kind: "pending" };
     case "busy":
       await stub.expectNext(nextWaitMs);

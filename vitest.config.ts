@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { gatewayVars } from "./scripts/local-stack.ts";
@@ -19,8 +20,17 @@ const bindings = gatewayVars({
   vars: { POLL_INTERVALS: "1s", TASK_DEADLINE: "2m", WATCHDOG_AFTER: "1s" },
 });
 
+/** wrangler.toml's Text rule, for the test runner: Scalar's browser bundle is served by /docs as text, never run. */
+const scalarAsText = {
+  name: "scalar-browser-bundle-as-text",
+  enforce: "pre" as const,
+  load(id: string) {
+    if (id.endsWith("/@scalar/api-reference/dist/browser/standalone.js")) return `export default ${JSON.stringify(readFileSync(id, "utf8"))};`;
+  },
+};
+
 export default defineConfig({
-  plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, miniflare: { bindings } })],
+  plugins: [scalarAsText, cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, miniflare: { bindings } })],
   test: {
     include: ["test/runtime/**/*.test.ts"],
     globalSetup: ["./test/support/global-setup.ts"],

@@ -8,6 +8,7 @@ import { content } from "./api/content.ts";
 import { ApiError, errorPayload } from "./api/errors.ts";
 import { generations } from "./api/generations.ts";
 import { models } from "./api/models.ts";
+import { reference } from "./api/reference.ts";
 import { videos } from "./api/videos.ts";
 import { ConfigError, config } from "./config.ts";
 import { InputError } from "./lib/errors.ts";
@@ -26,6 +27,7 @@ app.route("/v1/video/generations", content);
 app.route("/v1/video/generations", generations);
 app.route("/v1/models", models);
 app.route("/v1/videos", videos);
+app.route("/", reference(app));
 app.route("/v1/callbacks", callbacks);
 
 app.notFound((c) => {

@@ -9,6 +9,7 @@ import type { AppEnv } from "./app-env.ts";
 import { requireApiKey } from "./auth.ts";
 import { ApiError } from "./errors.ts";
 import { findTask, ownedTask } from "./owned-task.ts";
+import { documented } from "./route-docs.ts";
 
 async function thumbnail(bucket: R2Bucket, task: TaskRecord, gone: ApiError, cacheControl: string): Promise<Response> {
   const key = task.result.cover_key;
@@ -21,7 +22,18 @@ async function thumbnail(bucket: R2Bucket, task: TaskRecord, gone: ApiError, cac
 }
 
 /** The MP4 of a task: with the owner's key, or with the signed query of the task's `url` and no key at all. */
-export const content = new Hono<AppEnv>().on(["GET", "HEAD"], "/:id/content", async (c) => {
+const doc = documented({
+  tag: "Generations",
+  public: "or-key",
+  summary: "Download a task's MP4 (or its thumbnail)",
+  description:
+    "With the owner's API key, or with the signed query of the task's `url` and no key. Supports Range, ETag and If-None-Match, and is cacheable at the edge.",
+  query: { expires: "Of the signed url.", signature: "Of the signed url.", variant: "thumbnail for the cover image." },
+  ok: { description: "The bytes (206 for a range).", media: "video/mp4" },
+  errors: [401, 403, 404, 409, 410],
+});
+
+export const content = new Hono<AppEnv>().on(["GET", "HEAD"], "/:id/content", doc, async (c) => {
   const id = c.req.param("id");
   const { expires, signature } = c.req.query();
   const cfg = c.var.config;

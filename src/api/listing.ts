@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import * as v from "valibot";
 import type { TaskRecord } from "../tasks/task-record.ts";
 import type { AppEnv } from "./app-env.ts";
 import { ApiError } from "./errors.ts";
@@ -16,4 +17,12 @@ export async function listTasks(c: Context<AppEnv>, order: "asc" | "desc" = "des
   if (!page) throw new ApiError(400, `after must be the id of one of your tasks (the last_id of the previous page).`, "invalid_value", "after");
   const tasks = await Promise.all(page.ids.map((id) => findTask(c.env, id)));
   return { tasks: tasks.filter((t) => t !== null), hasMore: page.hasMore };
+}
+
+/** The query of both list routes, for their descriptions. */
+export const LIST_QUERY = { limit: `Page size, 1 to ${MAX_LIST} (default 20).`, after: "The last_id of the previous page." };
+
+/** A list answer's shape around its items, for the descriptions. */
+export function page(item: v.GenericSchema, cursor: v.ObjectEntries) {
+  return v.object({ object: v.literal("list"), data: v.array(item), ...cursor });
 }

@@ -72,7 +72,7 @@ export interface TaskRecord {
   owner_notified: boolean;
 }
 
-export interface TaskAsked {
+interface TaskAsked {
   prompt: string;
   /** Seconds: the requested duration, else the model's default. */
   duration: number;

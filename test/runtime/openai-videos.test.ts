@@ -73,6 +73,24 @@ describe("POST /v1/videos", () => {
     await create({ model: "kling-v1", prompt: "json url", seconds: 5, input_reference: { image_url: "https://example.com/frame.png" } });
   });
 
+  it("replays a retried form with the same Idempotency-Key (each form has its own boundary), and 422s a different one", async () => {
+    const form = (prompt: string) => {
+      const f = new FormData();
+      f.set("model", "kling-v1");
+      f.set("prompt", prompt);
+      return f;
+    };
+    const headers = { "idempotency-key": "openai-form-retry" };
+    const first = await apiJson("/v1/videos", { method: "POST", body: form("once"), headers });
+    const retry = await apiJson("/v1/videos", { method: "POST", body: form("once"), headers });
+    expect(first.status).toBe(200);
+    expect(retry).toMatchObject({ status: 200, body: { id: first.body.id, object: "video" } });
+    expect(retry.response.headers.get("idempotent-replayed")).toBe("true");
+    const other = await apiJson("/v1/videos", { method: "POST", body: form("twice"), headers });
+    expect(other.status).toBe(422);
+    expectOpenAiError(other.body, "idempotency_key_reused", "Idempotency-Key");
+  });
+
   it("answers bad requests in OpenAI's envelope, with OpenAI's field names", async () => {
     let r = await apiJson("/v1/videos", { method: "POST", json: { model: "kling-v1", prompt: "x", duration: 5 } });
     expect(r.status).toBe(400);

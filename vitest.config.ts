@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { gatewayVars } from "./scripts/local-stack.ts";
@@ -23,8 +24,20 @@ const bindings = gatewayVars({
 // The D1 schema, read here (Node) and applied inside workerd by the setup file, as `wrangler d1 migrations apply` would.
 const migrations = await readD1Migrations("./migrations");
 
+/** wrangler.toml's Text rule, for the test runner: Scalar's browser bundle is served by /docs as text, never run. */
+const scalarAsText = {
+  name: "scalar-browser-bundle-as-text",
+  enforce: "pre" as const,
+  load(id: string) {
+    if (id.endsWith("/@scalar/api-reference/dist/browser/standalone.js")) return `export default ${JSON.stringify(readFileSync(id, "utf8"))};`;
+  },
+};
+
 export default defineConfig({
-  plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, miniflare: { bindings: { ...bindings, TEST_MIGRATIONS: migrations } } })],
+  plugins: [
+    scalarAsText,
+    cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, miniflare: { bindings: { ...bindings, TEST_MIGRATIONS: migrations } } }),
+  ],
   test: {
     setupFiles: ["./test/runtime/apply-migrations.ts"],
     include: ["test/runtime/**/*.test.ts"],

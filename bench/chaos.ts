@@ -18,7 +18,7 @@ import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { LOCAL_API_KEY, type Stack, startStack } from "../scripts/local-stack.ts";
-import { JIMENG_EXAMPLE, KLING_EXAMPLE, VIDU_EXAMPLE } from "../test/support/examples.ts";
+import { JIMENG_EXAMPLE, KLING_EXAMPLE, VIDU_EXAMPLE } from "../src/api/examples.ts";
 import { median, percentile, row } from "./stats.ts";
 
 // ---- options -------------------------------------------------------------------------------------------------------

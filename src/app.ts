@@ -8,9 +8,11 @@ import { adminAccounts } from "./api/admin-accounts.ts";
 import type { AppEnv } from "./api/app-env.ts";
 import { callbacks } from "./api/callbacks.ts";
 import { content } from "./api/content.ts";
-import { ApiError } from "./api/errors.ts";
+import { ApiError, errorPayload } from "./api/errors.ts";
 import { generations } from "./api/generations.ts";
 import { models } from "./api/models.ts";
+import { reference } from "./api/reference.ts";
+import { videos } from "./api/videos.ts";
 import { ConfigError, config } from "./config.ts";
 import { checkPrices } from "./keys/prices.ts";
 import { InsufficientCredits } from "./keys/wallet.ts";
@@ -31,6 +33,8 @@ app.use(async (c, next) => {
 app.route("/v1/video/generations", content);
 app.route("/v1/video/generations", generations);
 app.route("/v1/models", models);
+app.route("/v1/videos", videos);
+app.route("/", reference(app));
 app.route("/v1/callbacks", callbacks);
 app.route("/v1/admin/accounts", adminAccounts);
 app.route("/v1/admin", admin);
@@ -38,20 +42,20 @@ app.route("/v1", account);
 
 app.notFound((c) => {
   const err = new ApiError(404, `No route ${c.req.method} ${new URL(c.req.url).pathname}. See the README for the API.`, "route_not_found");
-  return c.json(err.body, 404);
+  return c.json(errorPayload(c.req.path, err), 404);
 });
 
-/** The one place errors become responses: always the flat error format, never a stack trace or secret. */
+/** The one place errors become responses: the error format (wrapped on the OpenAI routes), never a stack trace or secret. */
 app.onError((err, c) => {
   const answer = asApiError(err);
   if (answer) {
     for (const [name, value] of Object.entries(answer.headers)) c.header(name, value);
-    return c.json(answer.body, answer.status);
+    return c.json(errorPayload(c.req.path, answer), answer.status);
   }
   if (err instanceof HTTPException && err.res) return err.res;
   console.error(`request ${c.var.requestId} failed:`, err);
   const internal = new ApiError(500, `Internal error; quote request id ${c.var.requestId} when reporting it.`, "internal_error");
-  return c.json(internal.body, 500);
+  return c.json(errorPayload(c.req.path, internal), 500);
 });
 
 function asApiError(err: Error): ApiError | null {

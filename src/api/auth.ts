@@ -1,11 +1,11 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import type { Config } from "../config.ts";
 import type { Env } from "../env.ts";
 import { findByDigest, type ManagedKey, touchKey } from "../keys/registry.ts";
 import { safeEqual, sha256Hex } from "../lib/crypto.ts";
 import type { AppEnv } from "./app-env.ts";
-import { ApiError } from "./errors.ts";
+import { ApiError, errorPayload } from "./errors.ts";
 
 /**
  * Who is calling. Static API_KEYS keys are owned by their digest (tasks made before managed keys existed keep their
@@ -80,9 +80,9 @@ function noteUse(env: Env, caller: Caller, waitUntil: (p: Promise<unknown>) => v
 }
 
 export function reject(message: string) {
-  return () => {
+  return (c: Context) => {
     const err = new ApiError(401, message, "invalid_api_key");
-    return Response.json(err.body, { status: 401 });
+    return Response.json(errorPayload(c.req.path, err), { status: 401 });
   };
 }
 

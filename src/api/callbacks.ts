@@ -7,6 +7,7 @@ import { wakeWorkflow } from "../tasks/workflow-control.ts";
 import type { AppEnv } from "./app-env.ts";
 import { ApiError } from "./errors.ts";
 import { findTask } from "./owned-task.ts";
+import { documented } from "./route-docs.ts";
 
 const unauthorized = (why: string) => new ApiError(401, `This callback does not verify: ${why}.`, "invalid_callback_signature");
 
@@ -15,7 +16,18 @@ const unauthorized = (why: string) => new ApiError(401, `This callback does not 
  * else; a verified callback only wakes the task's workflow, which confirms the status with the vendor before the
  * task changes state. So repeated, late or out-of-order callbacks cannot move a task.
  */
-export const callbacks = new Hono<AppEnv>().post("/:vendor/:id", async (c) => {
+const doc = documented({
+  tag: "Vendor callbacks",
+  public: true,
+  summary: "A vendor's task callback (Kling, Vidu, Ark)",
+  description:
+    "The per-task URL the gateway gives the vendor; the body is the vendor's own. It only wakes the task, whose status is then confirmed with the vendor.",
+  query: { token: "The task's callback token." },
+  ok: { description: "Taken." },
+  errors: [401, 404],
+});
+
+export const callbacks = new Hono<AppEnv>().post("/:vendor/:id", doc, async (c) => {
   const { vendor, id } = c.req.param();
   const cfg = c.var.config;
   const token = c.req.query("token") ?? "";

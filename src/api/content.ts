@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { signingSecret } from "../config.ts";
 import { verifyContentSignature } from "../lib/signed-urls.ts";
 import { serveObject, videoCacheControl } from "../storage/delivery.ts";
@@ -9,6 +9,7 @@ import type { AppEnv } from "./app-env.ts";
 import { requireApiKey } from "./auth.ts";
 import { ApiError } from "./errors.ts";
 import { findTask, ownedTask } from "./owned-task.ts";
+import { documented } from "./route-docs.ts";
 
 async function thumbnail(bucket: R2Bucket, task: TaskRecord, gone: ApiError, cacheControl: string): Promise<Response> {
   const key = task.result.cover_key;
@@ -21,7 +22,18 @@ async function thumbnail(bucket: R2Bucket, task: TaskRecord, gone: ApiError, cac
 }
 
 /** The MP4 of a task: with the owner's key, or with the signed query of the task's `url` and no key at all. */
-export const content = new Hono<AppEnv>().on(["GET", "HEAD"], "/:id/content", async (c) => {
+const doc = documented({
+  tag: "Generations",
+  public: "or-key",
+  summary: "Download a task's MP4 (or its thumbnail)",
+  description:
+    "With the owner's API key, or with the signed query of the task's `url` and no key. Supports Range, ETag and If-None-Match, and is cacheable at the edge.",
+  query: { expires: "Of the signed url.", signature: "Of the signed url.", variant: "thumbnail for the cover image." },
+  ok: { description: "The bytes (206 for a range).", media: "video/mp4" },
+  errors: [401, 403, 404, 409, 410],
+});
+
+export const content = new Hono<AppEnv>().on(["GET", "HEAD"], "/:id/content", doc, async (c) => {
   const id = c.req.param("id");
   const { expires, signature } = c.req.query();
   const cfg = c.var.config;
@@ -39,6 +51,18 @@ export const content = new Hono<AppEnv>().on(["GET", "HEAD"], "/:id/content", as
     await requireApiKey(c, async () => {}); // throws the 401 itself
     task = await ownedTask(c.env, id, c.var.caller.keyId);
   }
+  return deliver(c, task, signed ? (expires ?? "") : null, c.req.query("variant") === "thumbnail" ? "thumbnail" : "video");
+});
+
+/**
+ * A succeeded task's MP4 (or its thumbnail), with ranges, ETag and cache headers. `signedExpires`: the signed URL's
+ * expiry when the request came with one (verified), else null for a key-authenticated request.
+ */
+export async function deliver(c: Context<AppEnv>, task: TaskRecord, signedExpires: string | null, variant: "video" | "thumbnail"): Promise<Response> {
+  const id = task.id;
+  const cfg = c.var.config;
+  const nowS = Math.floor(Date.now() / 1000);
+  const signed = signedExpires !== null;
   const video = task.result.video;
   if (task.state !== "succeeded" || !video) {
     const detail = task.state === "failed" ? "it failed, so there is no video" : "it is still processing; try again when its status is succeeded";
@@ -49,9 +73,9 @@ export const content = new Hono<AppEnv>().on(["GET", "HEAD"], "/:id/content", as
   if (retainedS <= 0) throw gone;
   // No cache keeps the video past its URL's expiry (or, with an API key, past the video's retention), and a
   // key-authenticated answer is for its caller only.
-  const clientMaxAgeS = signed ? Math.min(Number(expires) - nowS, retainedS) : retainedS;
+  const clientMaxAgeS = signed ? Math.min(Number(signedExpires) - nowS, retainedS) : retainedS;
   const clientCacheControl = videoCacheControl(signed ? "public" : "private", clientMaxAgeS);
-  if (c.req.query("variant") === "thumbnail") return thumbnail(c.env.VIDEOS, task, gone, clientCacheControl);
+  if (variant === "thumbnail") return thumbnail(c.env.VIDEOS, task, gone, clientCacheControl);
   const response = signed
     ? await serveThroughCache(
         c.executionCtx,
@@ -68,4 +92,4 @@ export const content = new Hono<AppEnv>().on(["GET", "HEAD"], "/:id/content", as
     : await serveObject(c.env.VIDEOS, video.key, c.req.raw, clientCacheControl);
   if (!response) throw gone;
   return response;
-});
+}

@@ -17,3 +17,11 @@ export class ApiError extends Error {
     return { code: this.code, message: this.message, param: this.param, type: errorTypeFor(this.status) };
   }
 }
+
+/** The OpenAI-compatible routes (API.md §9): the same error object, wrapped in `{"error": …}` as OpenAI's clients expect. */
+const OPENAI_ROUTES = /^\/v1\/videos(\/|$)/;
+
+/** An error's JSON body on the route at `path`. */
+export function errorPayload(path: string, err: ApiError): ErrorBody | { error: ErrorBody } {
+  return OPENAI_ROUTES.test(path) ? { error: err.body } : err.body;
+}

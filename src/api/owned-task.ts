@@ -4,9 +4,10 @@ import { ApiError } from "./errors.ts";
 
 const TASK_ID = /^[\w-]{1,100}$/;
 
-/** Reads a task by id; null for an id that cannot be one. */
+/** Reads a task by id; null for an id that cannot be one, and for a deleted task. */
 export async function findTask(env: Env, id: string): Promise<TaskRecord | null> {
-  return TASK_ID.test(id) ? env.TASKS.getByName(id).read() : null;
+  const task = TASK_ID.test(id) ? await env.TASKS.getByName(id).read() : null;
+  return task?.deleted_at ? null : task;
 }
 
 /** Reads a task for its owner; any other key, like an unknown id, gets 404. */

@@ -103,3 +103,34 @@ export const UsageQuery = v.strictObject({
   group_by: v.optional(v.picklist(["day", "model", "key"], "group_by must be day, model or key"), "day"),
 });
 export const AdminUsageQuery = v.strictObject({ ...UsageQuery.entries, key_id: v.optional(v.pipe(v.string(), v.nonEmpty("key_id must not be empty"))) });
+
+/**
+ * OpenAI's create-video body (API.md §9), as JSON or as the fields of the SDK's multipart form (where every value is
+ * text, hence `seconds` as a string); unknown fields are refused by name.
+ */
+export const VideoCreateBody = v.strictObject({
+  model: GenerationBody.entries.model,
+  prompt: GenerationBody.entries.prompt,
+  seconds: v.optional(
+    v.union(
+      [
+        v.pipe(v.number(), v.finite(), v.gtValue(0)),
+        v.pipe(
+          v.string(),
+          v.regex(/^\d{1,4}(\.\d{1,3})?$/),
+          v.transform((text) => Number(text)),
+        ),
+      ],
+      'seconds must be a positive number of seconds, e.g. 5 or "5"',
+    ),
+  ),
+  size: GenerationBody.entries.size,
+  input_reference: v.optional(
+    v.union(
+      [v.strictObject({ image_url: v.pipe(v.string(), v.nonEmpty()) }), v.file()],
+      'input_reference must be an image file part, or {"image_url": "an http(s) URL or data URI"}',
+    ),
+  ),
+});
+
+export const VIDEO_CREATE_FIELDS = Object.keys(VideoCreateBody.entries);

@@ -269,24 +269,26 @@ export class KeyObject extends DurableObject<Env> {
   }
 
   /**
-   * Task ids newest first, after the cursor task (exclusive); one extra row tells whether more exist.
+   * Task ids newest first (or oldest first), after the cursor task (exclusive); one extra row tells whether more exist.
    * null when the cursor is not one of this key's tasks (another key's id reads the same as an unknown one).
    */
-  async list(limit: number, after: string | null): Promise<{ ids: string[]; hasMore: boolean } | null> {
+  async list(limit: number, after: string | null, order: "asc" | "desc" = "desc"): Promise<{ ids: string[]; hasMore: boolean } | null> {
     const sql = this.ctx.storage.sql;
     const cursor = after === null ? null : sql.exec<{ created_ms: number }>("SELECT created_ms FROM tasks WHERE id = ?", after).toArray()[0];
     if (after !== null && !cursor) return null;
+    // Only two fixed texts are ever spliced in, never a caller's value.
+    const [past, dir] = order === "desc" ? ["<", "DESC"] : [">", "ASC"];
     const rows = cursor
       ? sql
           .exec<{ id: string }>(
-            "SELECT id FROM tasks WHERE created_ms < ? OR (created_ms = ? AND id < ?) ORDER BY created_ms DESC, id DESC LIMIT ?",
+            `SELECT id FROM tasks WHERE created_ms ${past} ? OR (created_ms = ? AND id ${past} ?) ORDER BY created_ms ${dir}, id ${dir} LIMIT ?`,
             cursor.created_ms,
             cursor.created_ms,
             after,
             limit + 1,
           )
           .toArray()
-      : sql.exec<{ id: string }>("SELECT id FROM tasks ORDER BY created_ms DESC, id DESC LIMIT ?", limit + 1).toArray();
+      : sql.exec<{ id: string }>(`SELECT id FROM tasks ORDER BY created_ms ${dir}, id ${dir} LIMIT ?`, limit + 1).toArray();
     return { ids: rows.slice(0, limit).map((r) => r.id), hasMore: rows.length > limit };
   }
 }

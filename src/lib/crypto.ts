@@ -24,3 +24,10 @@ export function safeEqual(a: string, b: string): boolean {
   const y = encoder.encode(b);
   return x.byteLength === y.byteLength && crypto.subtle.timingSafeEqual(x, y);
 }
+
+/** Standard base64 of bytes, in chunks (String.fromCharCode takes a bounded number of arguments). */
+export function toBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}

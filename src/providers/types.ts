@@ -84,7 +84,8 @@ export interface PlanContext {
 /** What a vendor answer means to the workflow. */
 export type Outcome =
   | { kind: "accepted"; upstreamId: string; seed?: number }
-  | { kind: "pending"; vendorStatus: string }
+  /** `running`: the vendor says it is rendering, not waiting in its own queue. */
+  | { kind: "pending"; vendorStatus: string; running: boolean }
   | { kind: "succeeded"; videoUrl: string; coverUrl?: string; seed?: number }
   | { kind: "failed"; error: TaskError }
   | { kind: "busy"; message: string }

@@ -22,7 +22,7 @@ export async function cancelTask(env: Env, id: string): Promise<TaskRecord | nul
   const account = taskAccount(cfg, after.vendor, after.upstream.account);
   if (provider.cancelCall && after.upstream.id && account) {
     // Best effort: a vendor that has already scheduled the task refuses, and the task is cancelled here anyway.
-    await exchange(provider, cfg, account, provider.cancelCall(after.upstream.id), () => ({ kind: "pending", vendorStatus: "cancelling" }));
+    await exchange(provider, cfg, account, provider.cancelCall(after.upstream.id), () => ({ kind: "pending", vendorStatus: "cancelling", running: true }));
   }
   await wakeWorkflow(env, id, "cancel");
   return after;

@@ -60,6 +60,7 @@ export async function createTask(env: Env, owner: string, origin: string, reques
     price,
     webhook_url: request.webhookUrl,
     upstream_ref: plan.ref,
+    request: { prompt: request.input.prompt, duration: request.input.duration ?? spec.default_duration, size: sizeText(request.input.size) },
   });
   try {
     await startWorkflow(env, id);
@@ -69,4 +70,8 @@ export async function createTask(env: Env, owner: string, origin: string, reques
     console.error(`task ${id}: starting its workflow or waiting for the vendor failed; the watchdog takes over: ${(err as Error).message}`);
     return (await stub.read().catch(() => null)) ?? created;
   }
+}
+
+function sizeText(size: { width: number; height: number } | undefined): string | null {
+  return size ? `${size.width}x${size.height}` : null;
 }

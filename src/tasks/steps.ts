@@ -55,7 +55,7 @@ async function failIfLate(env: Env, record: TaskRecord, graceMs = 0): Promise<bo
 async function cancelUpstream(env: Env, vendor: TaskRecord["vendor"], account: AnyAccount, upstreamId: string): Promise<void> {
   const provider = providerFor(vendor);
   if (provider.cancelCall) {
-    await exchange(provider, config(env), account, provider.cancelCall(upstreamId), () => ({ kind: "pending", vendorStatus: "cancelling" }));
+    await exchange(provider, config(env), account, provider.cancelCall(upstreamId), () => ({ kind: "pending", vendorStatus: "cancelling", running: true }));
   }
 }
 
@@ -219,7 +219,7 @@ export async function pollStep(env: Env, id: string, nextWaitMs: number): Promis
   if (unfinished && (await failIfLate(env, record))) return ended("past_deadline");
   switch (outcome.kind) {
     case "pending":
-      await stub.noteVendorStatus(outcome.vendorStatus, nextWaitMs);
+      await stub.noteVendorStatus(outcome.vendorStatus, nextWaitMs, outcome.running);
       return { kind: "pending" };
     case "busy":
       await stub.expectNext(nextWaitMs);

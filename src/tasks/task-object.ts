@@ -136,12 +136,12 @@ export class TaskObject extends DurableObject<Env> {
     this.save(this.current(), nextInMs);
   }
 
-  /** The vendor's status of the task; the workflow reports again within `nextInMs`. */
-  async noteVendorStatus(status: string, nextInMs: number): Promise<void> {
+  /** The vendor's status of the task (`running`: rendering, not queued); the workflow reports again within `nextInMs`. */
+  async noteVendorStatus(status: string, nextInMs: number, running = false): Promise<void> {
     const task = this.current();
     if (isFinal(task.state)) return;
     const updated_at = task.upstream.status === status ? task.updated_at : nowS();
-    this.save({ ...task, updated_at, upstream: { ...task.upstream, status }, poll: { errors: 0 } }, nextInMs);
+    this.save({ ...task, updated_at, upstream: { ...task.upstream, status, running }, poll: { errors: 0 } }, nextInMs);
   }
 
   /** Counts a poll that met a transient vendor error; returns how many happened in a row. */
@@ -184,6 +184,17 @@ export class TaskObject extends DurableObject<Env> {
 
   async failed(error: TaskError): Promise<boolean> {
     return this.move("failed", (t) => ({ error, result: { ...t.result, video_url: null } }));
+  }
+
+  /**
+   * Its owner deleted the task (its stored bytes are already gone): from now on it reads as absent. Only a final task
+   * can be deleted; returns whether it is (now or already) deleted.
+   */
+  async markDeleted(): Promise<boolean> {
+    const task = this.current();
+    if (!isFinal(task.state)) return false;
+    if (!task.deleted_at) this.save({ ...task, deleted_at: nowS() }, Math.max(0, task.watchdog.due_ms - Date.now()));
+    return true;
   }
 
   /** Records a webhook attempt; `nextInMs` is the planned wait before the next one. */

@@ -23,6 +23,10 @@ export interface TaskRecord {
   /** Credits, fixed at creation: reserved while processing, charged on success, refunded on failure (API.md §8). */
   price: number;
   error: TaskError | null;
+  /** What was asked for, as the OpenAI video object shows it (absent on tasks made before it was kept). */
+  request?: TaskAsked;
+  /** When its owner deleted it (Unix seconds): its bytes are gone and every read answers 404. */
+  deleted_at?: number | null;
 
   /** The task at the vendor. */
   upstream: {
@@ -37,6 +41,8 @@ export interface TaskRecord {
     ref: Record<string, string>;
     /** The vendor's last reported status ("busy" while it refuses for lack of room). */
     status: string | null;
+    /** The vendor said it is rendering (not waiting in its own queue). */
+    running?: boolean;
     seed: number | null;
   };
   submit: {
@@ -73,6 +79,14 @@ export interface TaskRecord {
   owner_notified: boolean;
 }
 
+interface TaskAsked {
+  prompt: string;
+  /** Seconds: the requested duration, else the model's default. */
+  duration: number;
+  /** The requested WIDTHxHEIGHT, if any. */
+  size: string | null;
+}
+
 export interface WebhookAttempt {
   at: number;
   status: number | null;
@@ -93,6 +107,7 @@ export interface NewTask {
   price: number;
   webhook_url: string | null;
   upstream_ref: Record<string, string>;
+  request?: TaskAsked;
 }
 
 export function blankTask(fields: NewTask, nowMs: number): TaskRecord {
@@ -103,6 +118,7 @@ export function blankTask(fields: NewTask, nowMs: number): TaskRecord {
     updated_at: fields.created_at,
     completed_at: null,
     error: null,
+    deleted_at: null,
     upstream: { id: null, account: null, ref: upstream_ref, status: null, seed: null },
     submit: { open: false },
     poll: { errors: 0 },

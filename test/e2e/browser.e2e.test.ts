@@ -2,25 +2,13 @@
 // loads a page whose <video> points at a succeeded task's `url`, plays it, and reports the duration; every Range
 // request the browser makes on its own must get the 206 it asked for, with the right bytes.
 // Needs /usr/bin/chromium: `node_modules/.bin/node scripts/ensure-chromium.ts` installs it (as root).
-import { existsSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SAMPLE_VIDEO } from "../../simulator/assets/sample-info.ts";
+import { launchChromium, missingChromium } from "./chromium.ts";
 import { type E2E, type Json, startE2E } from "./stack.ts";
-
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 let e2e: E2E;
 let browser: Browser;
@@ -31,15 +19,9 @@ const VIDEO_PAGE = `<!DOCTYPE html><html><head><meta charset="utf-8"><title>play
 <body><video id="v" muted autoplay playsinline preload="auto" width="640" height="360"></video>
 <script>document.getElementById("v").src = new URLSearchParams(location.search).get("src");</script></body></html>`;
 
-/** Without Chromium every test fails with this message (never a silent skip). */
-const missingChromium = existsSync(CHROMIUM)
-  ? null
-  : `The browser test needs Debian's Chromium at ${CHROMIUM}, and it is missing. ` +
-    "Install it with `node_modules/.bin/node scripts/ensure-chromium.ts` (as root; it runs apt-get install chromium).";
-
 beforeAll(async () => {
   if (missingChromium) return;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
+  browser = await launchChromium();
   pages = createServer((req, res) => {
     if (new URL(req.url ?? "/", "http://x").pathname !== "/") return void res.writeHead(404).end();
     res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(VIDEO_PAGE);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SAMPLE_VIDEO } from "../../simulator/assets/sample-info.ts";
-import { JIMENG_EXAMPLE } from "../support/examples.ts";
+import { JIMENG_EXAMPLE } from "../../src/api/examples.ts";
 import { type E2E, expectSampleVideoAt, type Json, startE2E } from "./stack.ts";
 
 let e2e: E2E;

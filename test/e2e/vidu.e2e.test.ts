@@ -2,7 +2,7 @@ import { createHmac, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SAMPLE_VIDEO } from "../../simulator/assets/sample-info.ts";
 import { SIM_CREDENTIALS } from "../../simulator/credentials.ts";
-import { VIDU_EXAMPLE } from "../support/examples.ts";
+import { VIDU_EXAMPLE } from "../../src/api/examples.ts";
 import { until } from "../support/until.ts";
 import { type E2E, expectSampleVideoAt, type Json, startE2E } from "./stack.ts";
 

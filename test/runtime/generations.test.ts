@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import sampleUri from "../../simulator/assets/sample.mp4?inline";
 import { SAMPLE_VIDEO } from "../../simulator/assets/sample-info.ts";
-import { KLING_EXAMPLE } from "../support/examples.ts";
+import { KLING_EXAMPLE } from "../../src/api/examples.ts";
 import { api, apiJson, waitForTask } from "./helpers.ts";
 
 const SIM = env.KLING_BASE_URL!;

@@ -366,7 +366,7 @@ describe("Jimeng answers", () => {
       kind: "succeeded",
       videoUrl: "https://v/a.mp4",
     });
-    expect(interpretJimengPoll(ok({ status: "generating" }))).toEqual({ kind: "pending", vendorStatus: "generating" });
+    expect(interpretJimengPoll(ok({ status: "generating" }))).toEqual({ kind: "pending", vendorStatus: "generating", running: true });
     expect(interpretJimengPoll(ok(null))).toMatchObject({ kind: "transient" });
   });
 

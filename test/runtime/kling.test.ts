@@ -112,6 +112,7 @@ describe("Kling answers", () => {
     expect(interpretKlingPoll({ status: 200, body: { code: 0, data: { task_id: "k1", task_status: "weird" } } })).toEqual({
       kind: "pending",
       vendorStatus: "weird",
+      running: true, // an unknown status counts as rendering (never as success)
     });
     expect(interpretKlingPoll({ status: 502, body: "<html>" })).toMatchObject({ kind: "transient" });
   });

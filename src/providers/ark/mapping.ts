@@ -141,7 +141,7 @@ function arkTaskOutcome(task: v.InferOutput<typeof ArkTask>): Outcome {
   switch (task.status) {
     case "queued":
     case "running":
-      return { kind: "pending", vendorStatus: task.status };
+      return { kind: "pending", vendorStatus: task.status, running: task.status === "running" };
     case "succeeded": {
       const url = task.content?.video_url;
       if (!url) return { kind: "transient", message: "Ark reported success without content.video_url" };
@@ -159,7 +159,7 @@ function arkTaskOutcome(task: v.InferOutput<typeof ArkTask>): Outcome {
       return vendorFailure.generation("Ark", "the task expired before it finished (execution_expires_after)");
     default:
       // A status we have never seen is never taken for success: keep polling until the deadline.
-      return { kind: "pending", vendorStatus: task.status };
+      return { kind: "pending", vendorStatus: task.status, running: true };
   }
 }
 

@@ -175,7 +175,7 @@ export function interpretJimengPoll(reply: VendorReply): Outcome {
   switch (status) {
     case "in_queue":
     case "generating":
-      return { kind: "pending", vendorStatus: status };
+      return { kind: "pending", vendorStatus: status, running: status === "generating" };
     case "done":
       return video_url
         ? { kind: "succeeded", videoUrl: video_url }
@@ -186,6 +186,6 @@ export function interpretJimengPoll(reply: VendorReply): Outcome {
       return vendorFailure.lost(J, "it answers expired");
     default:
       // A status we have never seen is never taken for success: keep polling until the deadline.
-      return { kind: "pending", vendorStatus: status };
+      return { kind: "pending", vendorStatus: status, running: true };
   }
 }

@@ -241,7 +241,7 @@ function klingTaskOutcome(task: v.InferOutput<typeof KlingTask>): Outcome {
   switch (task.task_status) {
     case "submitted":
     case "processing":
-      return { kind: "pending", vendorStatus: task.task_status };
+      return { kind: "pending", vendorStatus: task.task_status, running: task.task_status === "processing" };
     case "succeed": {
       const url = task.task_result?.videos?.[0]?.url;
       return url ? { kind: "succeeded", videoUrl: url } : { kind: "transient", message: "Kling reported success without a video URL" };
@@ -250,7 +250,7 @@ function klingTaskOutcome(task: v.InferOutput<typeof KlingTask>): Outcome {
       return vendorFailure.generation("Kling", task.task_status_msg || "no reason given");
     default:
       // A status we have never seen is never taken for success: keep polling until the deadline.
-      return { kind: "pending", vendorStatus: task.task_status };
+      return { kind: "pending", vendorStatus: task.task_status, running: true };
   }
 }
 

@@ -191,7 +191,7 @@ function viduTaskOutcome(task: v.InferOutput<typeof ViduTask>): Outcome {
     case "created":
     case "queueing":
     case "processing":
-      return { kind: "pending", vendorStatus: task.state };
+      return { kind: "pending", vendorStatus: task.state, running: task.state === "processing" };
     case "success": {
       const creation = task.creations?.[0];
       if (!creation?.url) return { kind: "transient", message: "Vidu reported success without a video URL" };
@@ -203,7 +203,7 @@ function viduTaskOutcome(task: v.InferOutput<typeof ViduTask>): Outcome {
     }
     default:
       // A state we have never seen is never taken for success: keep polling until the deadline.
-      return { kind: "pending", vendorStatus: task.state };
+      return { kind: "pending", vendorStatus: task.state, running: true };
   }
 }
 

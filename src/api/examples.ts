@@ -1,5 +1,5 @@
 // The three request examples of the 88API documentation, exactly as published: they must work as they are.
-// Shared by the runtime and end-to-end tests (plain data: no Node or Workers APIs here).
+// The examples of GET /openapi.json, and shared by the runtime and end-to-end tests (plain data).
 
 const ASTRONAUT = "https://h2.inkwai.com/bs2/upload-ylab-stunt/se/ai_portal_queue_mmu_image_upscale_aiweb/3214b798-e1b4-4b00-b7af-72b5b0417420_raw_image_0.jpg";
 
@@ -43,3 +43,6 @@ export const VIDU_EXAMPLE = {
     callback_url: "https://your-callback-url.com/webhook",
   },
 };
+
+/** OpenAI's videos.create, with the Kling example's model and prompt. */
+export const VIDEO_EXAMPLE = { model: KLING_EXAMPLE.model, prompt: KLING_EXAMPLE.prompt, seconds: "5", size: "1280x720" };

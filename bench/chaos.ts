@@ -48,8 +48,8 @@ const FINAL_TIMEOUT_MS = positive("final-timeout") * 1000;
 const SIM_DELAY_MS = positive("sim-delay") * 1000;
 const OUT = args.out!;
 
-const PORT = 18871;
-const SIM_PORT = 18872;
+const PORT = 18961;
+const SIM_PORT = 18962;
 const GATEWAY_VARS = { POLL_INTERVALS: "1s,2s,5s", TASK_DEADLINE: "10m", WATCHDOG_AFTER: "5s" };
 const CHAOS = { seed: SEED, busy: 0.1, error5xx: 0.05, dropAccepted: 0.05, pollError: 0.1, dropCallback: 0.2 };
 /** POSTs start spread over this share of the kill period, so tasks are in every phase at every kill. */

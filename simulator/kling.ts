@@ -1,4 +1,4 @@
-// Kling (vendor-protocols.md §1): HS256 JWT auth, three video families, {code,message,request_id,data} envelopes.
+// Kling (vendor-protocols.md §1): HS256 JWT auth, the video families of §1.3 (and the motion-control one it lists as also documented), {code,message,request_id,data} envelopes.
 
 import { randomBytes, randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
@@ -14,7 +14,7 @@ import { header, sendJson } from "./http.ts";
 import type { Body } from "./validate.ts";
 import { bool, checkImage, decodeBase64, FieldError, httpUrl, isHttpUrl, isObject, list, num, obj, parseJsonObject, peekJson, str } from "./validate.ts";
 
-type Family = "text2video" | "image2video" | "multi-image2video" | "omni-video";
+type Family = "text2video" | "image2video" | "multi-image2video" | "omni-video" | "motion-control";
 
 const FAMILIES: Record<Family, { models: readonly string[]; defaultModel: string }> = {
   text2video: {
@@ -27,6 +27,8 @@ const FAMILIES: Record<Family, { models: readonly string[]; defaultModel: string
   },
   "multi-image2video": { models: ["kling-v1-6"], defaultModel: "kling-v1-6" },
   "omni-video": { models: ["kling-video-o1", "kling-v3-omni"], defaultModel: "kling-video-o1" },
+  // Motion Control reference: model_name optional, default kling-v2-6, enum kling-v2-6 | kling-v3.
+  "motion-control": { models: ["kling-v2-6", "kling-v3"], defaultModel: "kling-v2-6" },
 };
 
 type Mode = "std" | "pro";
@@ -39,6 +41,8 @@ interface ModelRule {
   multiShot?: boolean;
   /** Omni: text alone or a first frame alone renders only these. */
   basic?: readonly string[];
+  /** Motion brush (static_mask / dynamic_masks): the capability map's 运动笔刷 cells; absent = refused. */
+  brush?: { modes: readonly Mode[]; durations: readonly string[] };
 }
 const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => String(a + i));
 const CLASSIC = ["5", "10"];
@@ -47,8 +51,8 @@ const CLASSIC = ["5", "10"];
  * (O1) reference and, for v3 / v3-omni, the current docs' "3"…"15". Written apart from src/providers/kling on purpose.
  */
 const MODELS: Record<string, ModelRule> = {
-  "kling-v1": { durations: CLASSIC, tail: { modes: ["std", "pro"], durations: ["5"] } },
-  "kling-v1-5": { durations: CLASSIC, tail: { modes: ["pro"] } },
+  "kling-v1": { durations: CLASSIC, tail: { modes: ["std", "pro"], durations: ["5"] }, brush: { modes: ["std", "pro"], durations: ["5"] } },
+  "kling-v1-5": { durations: CLASSIC, tail: { modes: ["pro"] }, brush: { modes: ["pro"], durations: ["5"] } },
   "kling-v1-6": { durations: CLASSIC, tail: { modes: ["pro"] } },
   "kling-v2-master": { durations: CLASSIC },
   "kling-v2-1": { durations: CLASSIC, tail: { modes: ["pro"] } },
@@ -58,7 +62,8 @@ const MODELS: Record<string, ModelRule> = {
   "kling-v2-6": { durations: CLASSIC, sound: "pro", tail: { modes: ["pro"], silent: true } },
   "kling-v3": { durations: range(3, 15), sound: "any", multiShot: true, tail: { modes: ["std", "pro"] } },
   "kling-video-o1": { durations: range(3, 10), basic: CLASSIC, tail: { modes: ["std", "pro"] } },
-  "kling-v3-omni": { durations: range(3, 15), multiShot: true, tail: { modes: ["std", "pro"] } },
+  // The 3.0 spec: Omni's sound is "off" only when there is a reference video; kling-video-o1 has no sound.
+  "kling-v3-omni": { durations: range(3, 15), sound: "any", multiShot: true, tail: { modes: ["std", "pro"] } },
 };
 const ASPECT_RATIOS = ["16:9", "9:16", "1:1"] as const;
 const CAMERA_TYPES = ["simple", "down_back", "forward_up", "right_turn_forward", "left_turn_forward"] as const;
@@ -133,7 +138,7 @@ async function handle(sim: Sim, req: SimRequest, res: ServerResponse): Promise<b
     return true;
   }
   const account = auth;
-  const m = /^\/v1\/videos\/(text2video|image2video|multi-image2video|omni-video)(?:\/([^/]+))?\/?$/.exec(req.url.pathname);
+  const m = /^\/v1\/videos\/(text2video|image2video|multi-image2video|omni-video|motion-control)(?:\/([^/]+))?\/?$/.exec(req.url.pathname);
   if (!m) {
     fail(res, { status: 404, code: 1203, message: `Resource ${req.url.pathname} does not exist` });
     return true;
@@ -245,6 +250,7 @@ function validate(sim: Sim, family: Family, body: Body): Validated {
   const rule = MODELS[model]!;
   const durations: readonly string[] = family === "multi-image2video" ? CLASSIC : rule.durations;
   if (family === "omni-video") return validateOmni(sim, body, model, rule);
+  if (family === "motion-control") return validateMotionControl(sim, body);
   if (body.duration !== undefined && typeof body.duration !== "string") {
     throw new FieldError("invalid", "duration", `duration must be a string such as "5", got ${JSON.stringify(body.duration)}`);
   }
@@ -272,7 +278,7 @@ function validate(sim: Sim, family: Family, body: Body): Validated {
     if (shotType === "customize") checkMultiPrompt(body, Number(duration));
     checkCameraControl(body);
   }
-  if (family === "image2video") checkImage2Video(sim, body);
+  if (family === "image2video") checkImage2Video(sim, body, model, rule, mode as Mode, duration);
   if (family === "multi-image2video") {
     const images = list(body, "image_list", { required: true, min: 1, max: 4 })!;
     images.forEach((item, i) => {
@@ -324,10 +330,31 @@ function validateOmni(sim: Sim, body: Body, model: string, rule: ModelRule): Val
   else if (body.aspect_ratio !== undefined)
     throw new FieldError("invalid", "aspect_ratio", "aspect_ratio is not supported with a first frame or a video to edit");
   if (body.multi_shot !== undefined && !rule.multiShot) throw new FieldError("invalid", "multi_shot", `multi_shot is not supported by ${model}`);
-  if (body.sound !== undefined) throw new FieldError("invalid", "sound", `sound is not supported by ${model}`);
+  const sound = str(body, "sound", { oneOf: ["on", "off"] });
+  if (sound !== undefined && !rule.sound) throw new FieldError("invalid", "sound", `sound is not supported by ${model}`);
+  if (sound === "on" && videos.length) throw new FieldError("invalid", "sound", "sound can only be off when video_list is given");
   const wm = obj(body, "watermark_info");
   if (wm) bool(wm, "enabled", "watermark_info.enabled");
   const units = ((Number(duration ?? "5") / 5) * (mode === "pro" ? 2 : 1)).toString();
+  return { externalId: str(body, "external_task_id"), callbackUrl: httpUrl(body, "callback_url"), units };
+}
+
+/**
+ * Motion Control: image_url + video_url (required), character_orientation and mode (required), keep_original_sound,
+ * prompt, watermark_info. No duration: the output follows the reference video (image ≤10 s, video ≤30 s).
+ */
+function validateMotionControl(sim: Sim, body: Body): Validated {
+  str(body, "prompt", { max: 2500 });
+  checkKlingImage(sim, "image_url", body.image_url, true);
+  const url = str(body, "video_url", { required: true })!;
+  if (!isHttpUrl(url)) throw new FieldError("invalid", "video_url", "video_url must be an http(s) URL");
+  const orientation = str(body, "character_orientation", { required: true, oneOf: ["image", "video"] })!;
+  const mode = str(body, "mode", { required: true, oneOf: ["std", "pro"] })!;
+  str(body, "keep_original_sound", { oneOf: ["yes", "no"] });
+  const wm = obj(body, "watermark_info");
+  if (wm) bool(wm, "enabled", "watermark_info.enabled");
+  // Billed by the rendered length, unknown here: the longest the orientation allows.
+  const units = (((orientation === "video" ? 30 : 10) / 5) * (mode === "pro" ? 2 : 1)).toString();
   return { externalId: str(body, "external_task_id"), callbackUrl: httpUrl(body, "callback_url"), units };
 }
 
@@ -364,7 +391,7 @@ function checkCameraControl(body: Body): void {
   if (nonZero !== 1) throw new FieldError("invalid", "camera_control.config", "camera_control.config must have exactly one non-zero value");
 }
 
-function checkImage2Video(sim: Sim, body: Body): void {
+function checkImage2Video(sim: Sim, body: Body, model: string, rule: ModelRule, mode: Mode, duration: string): void {
   const hasImage = body.image !== undefined && body.image !== null && body.image !== "";
   const hasTail = body.image_tail !== undefined && body.image_tail !== null && body.image_tail !== "";
   if (!hasImage && !hasTail) throw new FieldError("missing", "image", "image or image_tail is required");
@@ -378,6 +405,14 @@ function checkImage2Video(sim: Sim, body: Body): void {
     throw new FieldError("invalid", "image_tail", "image_tail cannot be combined with camera_control, static_mask or dynamic_masks");
   }
   if (hasCamera && hasMasks) throw new FieldError("invalid", "camera_control", "camera_control cannot be combined with static_mask or dynamic_masks");
+  if (hasMasks) {
+    const field = hasStatic ? "static_mask" : "dynamic_masks";
+    if (!rule.brush) throw new FieldError("invalid", field, `${field} is not supported by ${model}`);
+    if (!rule.brush.modes.includes(mode)) throw new FieldError("invalid", field, `${field} needs mode ${rule.brush.modes.join(" or ")} on ${model}`);
+    if (!rule.brush.durations.includes(duration))
+      throw new FieldError("invalid", field, `${field} needs duration ${rule.brush.durations.join(" or ")} on ${model}`);
+    if (!hasImage) throw new FieldError("missing", "image", `${field} needs image`);
+  }
   if (hasStatic) checkKlingImage(sim, "static_mask", body.static_mask, false);
   masks?.forEach((group, i) => {
     const label = `dynamic_masks[${i}]`;

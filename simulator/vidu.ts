@@ -40,6 +40,8 @@ const modern = (max: number): ModelRule => ({
   wideAspects: true,
 });
 const q2 = modern(10);
+/** viduq2-pro-fast: 720p/1080p (no 540p), 1–8 s, the durations and resolutions every restatement of it agrees on. */
+const q2ProFast: ModelRule = { ...modern(8), resolutions: () => ["720p", "1080p"] };
 const q3 = modern(16);
 const MODELS: Record<string, ModelRule> = {
   viduq1: q1,
@@ -49,6 +51,7 @@ const MODELS: Record<string, ModelRule> = {
   viduq2: q2,
   "viduq2-pro": q2,
   "viduq2-turbo": q2,
+  "viduq2-pro-fast": q2ProFast,
   viduq3: q3,
   "viduq3-pro": q3,
   "viduq3-turbo": q3,
@@ -59,13 +62,13 @@ const MODELS: Record<string, ModelRule> = {
 const ENDPOINTS: Record<Endpoint, { models: readonly string[]; images: [number, number] | null; promptRequired: boolean; aspect: boolean }> = {
   text2video: { models: ["viduq3-turbo", "viduq3-pro", "viduq2", "viduq1", "vidu1.5"], images: null, promptRequired: true, aspect: true },
   img2video: {
-    models: ["viduq3-turbo", "viduq3-pro", "viduq2-pro", "viduq2-turbo", "viduq1", "vidu2.0", "vidu1.5"],
+    models: ["viduq3-turbo", "viduq3-pro", "viduq2-pro", "viduq2-pro-fast", "viduq2-turbo", "viduq1", "vidu2.0", "vidu1.5"],
     images: [1, 1],
     promptRequired: false,
     aspect: false,
   },
   "start-end2video": {
-    models: ["viduq3-turbo", "viduq3-pro", "viduq2-pro", "viduq2-turbo", "viduq1", "viduq1-classic", "vidu2.0", "vidu1.5"],
+    models: ["viduq3-turbo", "viduq3-pro", "viduq2-pro", "viduq2-pro-fast", "viduq2-turbo", "viduq1", "viduq1-classic", "vidu2.0", "vidu1.5"],
     images: [2, 2],
     promptRequired: false,
     aspect: false,
@@ -291,13 +294,17 @@ function checkImages(sim: Sim, endpoint: Endpoint, model: string, body: Body): v
 function checkSubjects(sim: Sim, body: Body): void {
   if (body.images !== undefined && body.images !== null) throw new FieldError("unwanted", "images", "give images or subjects, not both");
   const subjects = list(body, "subjects", { required: true, min: 1, max: 7 })!;
+  let total = 0;
   subjects.forEach((subject, i) => {
     if (!isObject(subject)) throw new FieldError("invalid", `subjects[${i}]`, `subjects[${i}] must be an object {id, images}`);
     str(subject, "id", { label: `subjects[${i}].id`, required: true });
     str(subject, "voice_id", { label: `subjects[${i}].voice_id` });
     const images = list(subject, "images", { label: `subjects[${i}].images`, required: true, min: 1, max: 3 })!;
     for (const [j, img] of images.entries()) checkViduImage(sim, `subjects[${i}].images[${j}]`, img);
+    total += images.length;
   });
+  // The page: 1–7 subjects and 1–7 subject images in all.
+  if (total > 7) throw new FieldError("count", "subjects", `subjects hold ${total} images; at most 7 in all`);
 }
 
 /** URL or data URI; raw base64 is refused (§3.3: the prefix is required). */

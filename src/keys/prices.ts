@@ -56,6 +56,8 @@ const VIDU: Record<string, PerSecond> = {
   viduq2: VIDU_Q2_PRO,
   "viduq2-pro": VIDU_Q2_PRO,
   "viduq2-turbo": { "540p": 50, "720p": 50, "1080p": 100 },
+  // viduq2-pro-fast: no Vidu price found (shortapi.ai resells it far below q2-pro): priced as viduq2-pro.
+  "viduq2-pro-fast": { "720p": 100, "1080p": 200 },
   "viduq3-pro": VIDU_Q3,
   "viduq3-turbo": VIDU_Q3,
   "viduq3-mix": { "720p": 150, "1080p": 160 },

@@ -89,6 +89,62 @@ for (const provider of [kling, vidu, jimeng, ark] as AnyProvider[]) {
   });
 }
 
+/** One request shape the gateway must accept and the simulator too: the plan, sent as the Worker would send it. */
+async function expectAccepted(provider: AnyProvider, input: GenerationInput, path?: string): Promise<void> {
+  const row = (provider.models as ModelRow[]).find((r) => r.spec.id === input.model)!;
+  const { plan, outcome } = await send(provider, row, input);
+  if (path) expect(plan.call.path).toBe(path);
+  expect(outcome, `${input.model}: ${JSON.stringify(plan.call.body).slice(0, 300)}`).toMatchObject({ kind: "accepted" });
+}
+
+const MOTION = { video_url: "https://cdn.example/dance.mp4", character_orientation: "image" };
+
+describe("request shapes beyond duration × resolution are accepted by the simulator", () => {
+  it("Kling motion control (kling-v2-6, kling-v3; std and pro; both orientations) goes to /v1/videos/motion-control", async () => {
+    for (const model of ["kling-v2-6", "kling-v3"]) {
+      for (const mode of ["std", "pro"]) {
+        for (const character_orientation of ["image", "video"]) {
+          const metadata = { ...MOTION, character_orientation, mode, keep_original_sound: "no" };
+          await expectAccepted(kling, { model, prompt: "she dances", image: IMAGE, metadata }, "/v1/videos/motion-control");
+        }
+      }
+    }
+  });
+
+  it("Kling motion brush (kling-v1 std/pro, kling-v1-5 pro, at 5 s) and kling-v3-omni sound", async () => {
+    const dynamic_masks = [
+      {
+        mask: OTHER,
+        trajectories: [
+          { x: 1, y: 1 },
+          { x: 20, y: 30 },
+        ],
+      },
+    ];
+    for (const [model, mode] of [
+      ["kling-v1", "std"],
+      ["kling-v1", "pro"],
+      ["kling-v1-5", "pro"],
+    ] as const) {
+      await expectAccepted(
+        kling,
+        { model, prompt: "a fox", duration: 5, image: IMAGE, metadata: { mode, static_mask: OTHER, dynamic_masks } },
+        "/v1/videos/image2video",
+      );
+    }
+    await expectAccepted(kling, { model: "kling-v3-omni", prompt: "a fox barks", metadata: { sound: "on" } }, "/v1/videos/omni-video");
+  });
+
+  it("Vidu subjects (reference-to-video without images) and viduq2-pro-fast start-end frames", async () => {
+    const subjects = [
+      { id: "fox", images: [OTHER, OTHER, OTHER], voice_id: "professional_host" },
+      { id: "owl", images: [OTHER] },
+    ];
+    await expectAccepted(vidu, { model: "viduq2", prompt: "@fox meets @owl", metadata: { subjects } }, "/ent/v2/reference2video");
+    await expectAccepted(vidu, { model: "viduq2-pro-fast", prompt: "", duration: 8, image: IMAGE, metadata: { image_tail: OTHER, resolution: "1080p" } });
+  });
+});
+
 /** A 400 from validation comes before any task exists, and a vendor is only ever called for a task. */
 async function expectNoTask(): Promise<void> {
   const { body } = await apiJson("/v1/video/generations?limit=1", { key: "gamma" });
@@ -118,6 +174,13 @@ describe("GET /v1/models", () => {
     });
     expect(data.find((m) => m.id === "doubao-seedance-2-0-fast-260128")!.resolutions).toEqual(["480p", "720p"]);
     // Kling 2.6 is 5 or 10 s; v1 renders 30 fps; v2-master 720p only; Vidu Q3 says it makes audio.
+    expect(data.find((m) => m.id === "kling-v3")).toMatchObject({
+      inputs: expect.arrayContaining(["video_url"]),
+      metadata: { character_orientation: expect.any(String) },
+    });
+    expect(data.find((m) => m.id === "kling-v1")!.metadata).toHaveProperty("dynamic_masks");
+    expect(data.find((m) => m.id === "kling-v3-omni")!.metadata).toHaveProperty("sound");
+    expect(data.find((m) => m.id === "viduq2-pro-fast")).toMatchObject({ durations: [1, 2, 3, 4, 5, 6, 7, 8], resolutions: ["720p", "1080p"] });
     expect(data.find((m) => m.id === "kling-v2-6")).toMatchObject({ durations: [5, 10], metadata: { sound: expect.stringMatching(/pro mode only/) } });
     expect(data.find((m) => m.id === "kling-v1")).toMatchObject({ fps: 30, resolutions: ["720p"] });
     expect(data.find((m) => m.id === "kling-v2-master")!.resolutions).toEqual(["720p"]);
@@ -150,9 +213,32 @@ describe("GET /v1/models", () => {
       ["kling-v2-master", { image_tail: "https://cdn.example/b.png" }, "metadata.image_tail"],
       ["kling-v1", { multi_shot: true, shot_type: "intelligence" }, "metadata.multi_shot"],
       ["kling-v3", { watermark_info: { enabled: "yes" } }, "metadata.watermark_info"],
+      // Motion control: only kling-v2-6 and kling-v3 take it; its fields are checked, duration is the video's.
+      ["kling-v1", { ...MOTION }, "model"],
+      ["kling-v2-6", { video_url: "https://cdn.example/dance.mp4" }, "metadata.character_orientation"],
+      ["kling-v3", { ...MOTION, character_orientation: "sideways" }, "metadata.character_orientation"],
+      ["kling-v3", { ...MOTION, keep_original_sound: true }, "metadata.keep_original_sound"],
+      ["kling-v3", { ...MOTION, video_url: "dance.mp4" }, "metadata.video_url"],
+      ["kling-v3", { ...MOTION, sound: "on" }, "metadata.sound"],
+      // Motion brush: kling-v1 and kling-v1-5 only, in their modes.
+      ["kling-v2-6", { static_mask: "https://cdn.example/m.png" }, "metadata.static_mask"],
+      ["kling-v1-5", { static_mask: "https://cdn.example/m.png", mode: "std" }, "metadata.static_mask"],
+      ["kling-v1", { dynamic_masks: [{ mask: "https://cdn.example/m.png", trajectories: [{ x: 1, y: 1 }] }] }, "metadata.dynamic_masks[0].trajectories"],
+      // kling-v3-omni's sound is off with a reference video; kling-video-o1 has none.
+      ["kling-v3-omni", { sound: "on", video_list: [{ video_url: "https://cdn.example/r.mp4", refer_type: "feature" }] }, "metadata.sound"],
+      ["kling-video-o1", { sound: "on" }, "metadata.sound"],
+      ["viduq2-pro-fast", { resolution: "540p" }, "metadata.resolution"],
+      [
+        "viduq2",
+        { subjects: [1, 2, 3].map((n) => ({ id: `s${n}`, images: ["https://cdn.example/a.png", "https://cdn.example/b.png", "https://cdn.example/c.png"] })) },
+        "metadata.subjects",
+      ],
+      ["viduq3-pro", { audio_type: 3 }, "metadata.audio_type"],
     ];
     for (const [model, metadata, param] of cases) {
-      const image = metadata.image_tail ? { image: "https://cdn.example/a.png" } : {};
+      const needsImage =
+        ["image_tail", "video_url", "character_orientation", "static_mask", "dynamic_masks"].some((f) => f in metadata) || model === "viduq2-pro-fast";
+      const image = needsImage ? { image: "https://cdn.example/a.png" } : {};
       const { status, body } = await apiJson("/v1/video/generations", { method: "POST", key: "gamma", json: { model, prompt: "a fox", ...image, metadata } });
       expect(status, `${model} ${JSON.stringify(metadata)}`).toBe(400);
       expect(body.param, model).toBe(param);

@@ -385,6 +385,7 @@ describe("Vidu calls and callbacks", () => {
       "viduq2",
       "viduq2-pro",
       "viduq2-turbo",
+      "viduq2-pro-fast",
       "viduq3-pro",
       "viduq3-turbo",
       "viduq3-mix",
@@ -392,6 +393,7 @@ describe("Vidu calls and callbacks", () => {
     ]);
     expect(model("viduq1")).toMatchObject({ inputs: ["text", "image", "image_tail", "images"], durations: [5], resolutions: ["1080p"], fps: 24, seed: true });
     expect(model("viduq2-turbo").aspect_ratios).toEqual([]);
+    expect(model("viduq2-pro-fast")).toMatchObject({ inputs: ["image", "image_tail"], durations: [1, 2, 3, 4, 5, 6, 7, 8], resolutions: ["720p", "1080p"] });
     expect(Object.keys(model("vidu2.0")).sort()).toEqual([
       "aspect_ratios",
       "default_duration",

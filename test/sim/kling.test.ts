@@ -4,6 +4,7 @@ import { CREDS, control, download, kling, klingToken, png, receiver, SAMPLE, use
 const sim = useSimulator(450);
 
 const T2V = "/v1/videos/text2video";
+const MC = "/v1/videos/motion-control";
 const now = () => Math.floor(Date.now() / 1000);
 
 describe("Kling auth (§1.2)", () => {
@@ -58,6 +59,34 @@ describe("Kling field validation (§1.4)", () => {
     ["multi-image2video without prompt", "/v1/videos/multi-image2video", { image_list: [{ image }] }, /prompt/],
     ["five images on multi-image2video", "/v1/videos/multi-image2video", { prompt: "a", image_list: Array(5).fill({ image }) }, /image_list/],
     ["a v2 model on multi-image2video", "/v1/videos/multi-image2video", { prompt: "a", model_name: "kling-v2-6", image_list: [{ image }] }, /model_name/],
+    // Motion control: kling-v2-6 / kling-v3 only; image_url, video_url, character_orientation and mode required.
+    [
+      "kling-v1 on motion-control",
+      MC,
+      { model_name: "kling-v1", image_url: image, video_url: "https://x/v.mp4", character_orientation: "image", mode: "std" },
+      /model_name/,
+    ],
+    ["motion control without mode", MC, { image_url: image, video_url: "https://x/v.mp4", character_orientation: "image" }, /mode/],
+    ["motion control without orientation", MC, { image_url: image, video_url: "https://x/v.mp4", mode: "pro" }, /character_orientation/],
+    ["motion control without a video", MC, { image_url: image, character_orientation: "video", mode: "pro" }, /video_url/],
+    [
+      "keep_original_sound as a boolean",
+      MC,
+      { image_url: image, video_url: "https://x/v.mp4", character_orientation: "video", mode: "pro", keep_original_sound: true },
+      /keep_original_sound/,
+    ],
+    // Motion brush: kling-v1 (std/pro, 5 s) and kling-v1-5 (pro, 5 s) only.
+    ["a static_mask on kling-v2-6", "/v1/videos/image2video", { model_name: "kling-v2-6", image, static_mask: image }, /static_mask/],
+    ["a static_mask on kling-v1-5 std", "/v1/videos/image2video", { model_name: "kling-v1-5", image, static_mask: image }, /static_mask/],
+    ["a static_mask at 10 s", "/v1/videos/image2video", { model_name: "kling-v1", image, static_mask: image, duration: "10" }, /static_mask/],
+    // Omni sound: kling-v3-omni only, and off with a reference video.
+    ["sound on kling-video-o1", "/v1/videos/omni-video", { prompt: "a", aspect_ratio: "16:9", sound: "on" }, /sound/],
+    [
+      "sound on with a video_list",
+      "/v1/videos/omni-video",
+      { model_name: "kling-v3-omni", prompt: "a", aspect_ratio: "16:9", sound: "on", video_list: [{ video_url: "https://x/v.mp4", refer_type: "feature" }] },
+      /sound/,
+    ],
   ];
   for (const [name, path, body, message] of rejected) {
     it(`rejects ${name} with 400 code 1201`, async () => {

@@ -36,6 +36,15 @@ describe("Vidu field validation (§3.3)", () => {
     ["4:3 on viduq1", "text2video", { model: "viduq1", prompt: "a", aspect_ratio: "4:3" }, "FieldInvalid"],
     ["images on text2video", "text2video", { model: "viduq1", prompt: "a", images: [dataUri] }, "FieldUnwanted"],
     ["a bad callback_url", "text2video", { model: "viduq1", prompt: "a", callback_url: "ftp://x" }, "FieldInvalid"],
+    ["540p on viduq2-pro-fast", "img2video", { model: "viduq2-pro-fast", images: [dataUri], resolution: "540p" }, "FieldInvalid"],
+    ["9 s on viduq2-pro-fast", "img2video", { model: "viduq2-pro-fast", images: [dataUri], duration: 9 }, "FieldInvalid"],
+    ["viduq2-pro-fast on text2video", "text2video", { model: "viduq2-pro-fast", prompt: "a" }, "ModelUnavailable"],
+    [
+      "eight subject images in all",
+      "reference2video",
+      { model: "viduq2", prompt: "a", subjects: [1, 2, 3].map((n) => ({ id: `s${n}`, images: [dataUri, dataUri, dataUri] })) },
+      "FieldItemCountOutOfRange",
+    ],
   ];
   for (const [name, endpoint, body, reason] of rejected) {
     it(`rejects ${name} with 400 ${reason}`, async () => {

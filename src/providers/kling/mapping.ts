@@ -11,8 +11,14 @@ const RESERVED = ["model_name", "model", "external_task_id", "prompt", "image", 
 const MODES: readonly KlingMode[] = ["std", "pro"];
 const SHOT_TYPES = ["customize", "intelligence"];
 
+/** What makes a request motion control ([MC]): its reference video, or the orientation that only it takes. */
+const MOTION_FIELDS = ["video_url", "character_orientation", "keep_original_sound"];
+/** The metadata motion control takes; anything else is refused by name rather than passed on. */
+const MOTION_TAKES = new Set([...MOTION_FIELDS, "mode", "watermark_info"]);
+
 function familyOf(input: GenerationInput, rules: KlingRules): KlingFamily {
   if (rules.families.includes("omni-video")) return "omni-video";
+  if (MOTION_FIELDS.some((f) => input.metadata[f] !== undefined)) return "motion-control";
   if (input.metadata.image_list !== undefined) return "multi-image2video";
   if (input.image || input.metadata.image_tail !== undefined) return "image2video";
   return "text2video";
@@ -23,6 +29,7 @@ const FAMILY_NEEDS: Record<KlingFamily, string> = {
   image2video: "image-to-video (image or metadata.image_tail)",
   "multi-image2video": "multi-image-to-video (metadata.image_list)",
   "omni-video": "omni video",
+  "motion-control": "motion control (image and metadata.video_url)",
 };
 
 /** Mode from metadata.mode, else from the size's resolution (the cheaper mode when both render it), else Kling's default. */
@@ -109,6 +116,63 @@ function checkWatermark(value: unknown): void {
     invalid("metadata.watermark_info", 'metadata.watermark_info must be {"enabled": true} or {"enabled": false}.');
 }
 
+/** Motion brush on image2video ([BRUSH]): only where the capability map lists it, shapes checked, images made raw. */
+function brushFields(input: GenerationInput, rules: KlingRules, modelId: string, mode: KlingMode, duration: number): Record<string, unknown> {
+  const { static_mask, dynamic_masks, image_tail, camera_control } = input.metadata;
+  if (static_mask === undefined && dynamic_masks === undefined) return {};
+  const param = static_mask !== undefined ? "metadata.static_mask" : "metadata.dynamic_masks";
+  const brush = rules.brush;
+  if (!brush) invalid(param, `${modelId} has no motion brush (kling-v1 and kling-v1-5 do); remove metadata.static_mask and dynamic_masks.`);
+  if (!brush.modes.includes(mode)) invalid(param, `${modelId} paints motion in ${brush.modes.join(" or ")} mode only; set metadata.mode.`);
+  if (!brush.durations.includes(duration)) invalid("duration", `${modelId} paints motion in ${brush.durations.join(" or ")} s videos only.`);
+  if (!input.image) invalid("image", "The motion brush paints on the first frame; give it as image.");
+  if (image_tail !== undefined || camera_control !== undefined)
+    invalid(param, "The motion brush cannot be combined with metadata.image_tail or camera_control.");
+  const fields: Record<string, unknown> = {};
+  if (static_mask !== undefined) fields.static_mask = asUrlOrRawBase64(checkedImage(static_mask, "metadata.static_mask"));
+  if (dynamic_masks === undefined) return fields;
+  if (!Array.isArray(dynamic_masks) || dynamic_masks.length < 1 || dynamic_masks.length > 6)
+    invalid("metadata.dynamic_masks", 'metadata.dynamic_masks must be 1 to 6 {"mask", "trajectories"} groups.');
+  fields.dynamic_masks = dynamic_masks.map((group: unknown, i: number) => {
+    const g = group as { mask?: unknown; trajectories?: unknown };
+    const label = `metadata.dynamic_masks[${i}]`;
+    if (typeof group !== "object" || group === null) invalid(label, `${label} must be {"mask", "trajectories"}.`);
+    const mask = asUrlOrRawBase64(checkedImage(g.mask, `${label}.mask`));
+    const points = g.trajectories;
+    const ok =
+      Array.isArray(points) &&
+      points.length >= 2 &&
+      points.length <= 77 &&
+      points.every((p) => typeof p === "object" && p !== null && Number.isInteger(p.x) && Number.isInteger(p.y));
+    if (!ok) invalid(`${label}.trajectories`, `${label}.trajectories must be 2 to 77 points {"x": int, "y": int}.`);
+    return { mask, trajectories: (points as { x: number; y: number }[]).map(({ x, y }) => ({ x, y })) };
+  });
+  return fields;
+}
+
+/** `/v1/videos/motion-control` ([MC]): the character in image performs the motion of a reference video. */
+function motionControlBody(input: GenerationInput, modelId: string): { body: Record<string, unknown>; seconds: number } {
+  const meta = input.metadata;
+  for (const key of Object.keys(meta)) {
+    if (!MOTION_TAKES.has(key)) invalid(`metadata.${key}`, `Kling's motion control (metadata.video_url) takes no ${key}; remove metadata.${key}.`);
+  }
+  if (!input.image) invalid("image", "Motion control animates the character in image; give it as image.");
+  if (input.duration !== undefined)
+    invalid("duration", "Motion control renders as long as the reference video (3–10 s, or up to 30 s with character_orientation video); remove duration.");
+  const { video_url, character_orientation, keep_original_sound } = meta;
+  if (typeof video_url !== "string" || !/^https?:\/\/\S+$/.test(video_url))
+    invalid("metadata.video_url", "metadata.video_url must be the http(s) URL of the reference video (.mp4 or .mov).");
+  if (character_orientation !== "image" && character_orientation !== "video")
+    invalid("metadata.character_orientation", 'metadata.character_orientation must be "image" or "video" with motion control.');
+  if (keep_original_sound !== undefined && keep_original_sound !== "yes" && keep_original_sound !== "no")
+    invalid("metadata.keep_original_sound", 'metadata.keep_original_sound must be "yes" or "no".');
+  const body: Record<string, unknown> = { model_name: modelId, image_url: asUrlOrRawBase64(input.image), video_url, character_orientation };
+  if (keep_original_sound !== undefined) body.keep_original_sound = keep_original_sound;
+  if (input.prompt !== "") body.prompt = input.prompt;
+  // Unknown until rendered: priced at the longest the orientation allows.
+  return { body, seconds: character_orientation === "video" ? 30 : 10 };
+}
+
 /** Omni's image_list: the first and last frames as typed entries, then the reference images ([O1]). */
 function omniImages(input: GenerationInput, tail: unknown, refs: unknown, videos: number): { image_url: string; type?: string }[] {
   const list: { image_url: string; type?: string }[] = [];
@@ -155,8 +219,20 @@ export function planKling(input: GenerationInput, row: ModelRow<KlingRules>, ctx
   rejectReserved(input.metadata, RESERVED);
   const family = familyOf(input, rules);
   unsupportedRoute(row, family, rules.families, (f) => FAMILY_NEEDS[f], "text2video");
-  const { image_tail, image_list, video_list, mode: _mode, aspect_ratio, sound: _sound, watermark_info, ...rest } = input.metadata;
+  const { image_tail, image_list, video_list, mode: _mode, aspect_ratio, sound: _sound, watermark_info, static_mask, dynamic_masks, ...rest } = input.metadata;
   const mode = modeOf(input, rules, model.id, family);
+  if (family === "motion-control") {
+    checkWatermark(watermark_info);
+    const { body, seconds } = motionControlBody(input, model.id);
+    body.mode = mode;
+    if (watermark_info !== undefined) body.watermark_info = watermark_info;
+    Object.assign(body, { callback_url: ctx.callbackUrl, external_task_id: ctx.taskId });
+    return {
+      call: { method: "POST", path: "/v1/videos/motion-control", body },
+      ref: { family },
+      output: { resolution: rules.modes[mode]!, seconds, audio: false },
+    };
+  }
   const duration = input.duration ?? model.default_duration;
   const hasTail = image_tail !== undefined;
   if (hasTail) {
@@ -166,6 +242,8 @@ export function planKling(input: GenerationInput, row: ModelRow<KlingRules>, ctx
   checkSound(input, rules, model.id, mode, hasTail);
   checkMultiShot(input, rules, model.id, duration);
   checkWatermark(watermark_info);
+  if ((static_mask !== undefined || dynamic_masks !== undefined) && family !== "image2video")
+    invalid(static_mask !== undefined ? "metadata.static_mask" : "metadata.dynamic_masks", "The motion brush paints on the first frame; give it as image.");
 
   const body: Record<string, unknown> = { model_name: model.id };
   if (input.prompt !== "") body.prompt = input.prompt;
@@ -174,6 +252,8 @@ export function planKling(input: GenerationInput, row: ModelRow<KlingRules>, ctx
     const videos = omniVideos(video_list);
     const images = omniImages(input, image_tail, image_list, videos.length);
     const editing = videos.some((v) => v.refer_type === "base");
+    if (videos.length > 0 && input.metadata.sound === "on")
+      invalid("metadata.sound", `${model.id} makes no sound with a reference video (metadata.video_list); set sound "off" or remove it.`);
     // Text alone, or a first frame alone, renders 5 or 10 s only ([O1] FAQ 1); an edited video keeps its own length.
     const basic = videos.length === 0 && images.every((i) => i.type === "first_frame");
     if (basic && rules.basicDurations && !rules.basicDurations.includes(duration)) {
@@ -187,6 +267,7 @@ export function planKling(input: GenerationInput, row: ModelRow<KlingRules>, ctx
     // Required whenever the frame is not set by a first frame or an edited video ([O1]).
     if (takesRatio) body.aspect_ratio = "16:9";
   } else {
+    if (family === "image2video") Object.assign(body, brushFields(input, rules, model.id, mode, duration));
     body.duration = String(duration);
     if (input.image) body.image = asUrlOrRawBase64(input.image);
     if (hasTail) body.image_tail = stripDataUri(image_tail);

@@ -50,19 +50,25 @@ function endpointOf(input: GenerationInput): ViduEndpoint {
 /** Vidu takes URLs, or base64 only as a data URI: raw base64 gets its prefix back. */
 const viduImage = (value: unknown, param: string) => asUrlOrDataUri(checkedImage(value, param));
 
-/** `subjects`: named subjects, each with its own images (converted like every image) and other fields as given. */
+/** `subjects`: named subjects {id, images (converted like every image), voice_id}, 1–7 images in all; other keys as given. */
 function subjectsFor(value: unknown): Record<string, unknown>[] {
   if (!Array.isArray(value) || value.length < 1 || value.length > MAX_REFERENCE_IMAGES) {
     return invalid("metadata.subjects", `metadata.subjects must be a list of 1 to ${MAX_REFERENCE_IMAGES} subjects like {"id": "cat", "images": ["<url>"]}.`);
   }
-  return value.map((subject, i) => {
-    const s = subject as { id?: unknown; images?: unknown };
+  const subjects = value.map((subject, i) => {
+    const s = subject as { id?: unknown; images?: unknown; voice_id?: unknown };
+    const label = `metadata.subjects[${i}]`;
     const ok = typeof subject === "object" && subject !== null && typeof s.id === "string" && s.id !== "" && Array.isArray(s.images);
     if (!ok || (s.images as unknown[]).length < 1 || (s.images as unknown[]).length > 3) {
-      invalid(`metadata.subjects[${i}]`, `metadata.subjects[${i}] must be {"id": "<name>", "images": [1 to 3 images]}.`);
+      invalid(label, `${label} must be {"id": "<name>", "images": [1 to 3 images], "voice_id": "<optional>"}.`);
     }
-    return { ...s, images: (s.images as unknown[]).map((image, j) => viduImage(image, `metadata.subjects[${i}].images[${j}]`)) };
+    if (s.voice_id !== undefined && (typeof s.voice_id !== "string" || s.voice_id === ""))
+      invalid(`${label}.voice_id`, `${label}.voice_id must be a voice id.`);
+    return { ...s, images: (s.images as unknown[]).map((image, j) => viduImage(image, `${label}.images[${j}]`)) };
   });
+  const total = subjects.reduce((n, s) => n + s.images.length, 0);
+  if (total > MAX_REFERENCE_IMAGES) invalid("metadata.subjects", `metadata.subjects hold ${total} images; Vidu takes 1 to ${MAX_REFERENCE_IMAGES} in all.`);
+  return subjects;
 }
 
 function imagesFor(endpoint: ViduEndpoint, input: GenerationInput): string[] | undefined {
@@ -92,6 +98,9 @@ function checkAudio(row: ModelRow<ViduRules>, meta: Record<string, unknown>): vo
   }
   if (meta.voice_id !== undefined && (typeof meta.voice_id !== "string" || meta.voice_id === ""))
     invalid("metadata.voice_id", "metadata.voice_id must be a voice id.");
+  // Its values are not verified (see the table): only the type is checked.
+  if (meta.audio_type !== undefined && (typeof meta.audio_type !== "string" || meta.audio_type === ""))
+    invalid("metadata.audio_type", "metadata.audio_type must be a string.");
   if ((meta.voice_id !== undefined || meta.audio_type !== undefined) && meta.audio === false) {
     invalid("metadata.audio", "metadata.voice_id and audio_type need audio; remove them or set metadata.audio true.");
   }

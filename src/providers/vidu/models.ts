@@ -58,12 +58,18 @@ function vidu(
   if (endpoints.includes("start-end2video")) fields.image_tail = "the end frame (URL, data URI or base64), with image as the start";
   if (endpoints.includes("reference2video")) {
     fields.images = "1 to 7 reference images (reference-to-video)";
-    fields.subjects = '[{"id", "images": [<1 to 3 images>], "voice_id"}]: named subjects to cite in the prompt as @id (reference-to-video)';
+    // Shape per Vidu's reference-to-video page (audio-video variant, platform.vidu.cn/docs/reference-to-video, as copied in
+    // ZeoXel/SUNSTUDIO docs/vidu.md and restated by docs.jiekou.ai "VIDU Q2 参考生视频"): 1–7 subjects, each
+    // {id (cited as @id), images: at most 3, voice_id optional}, and 1–7 images in all.
+    fields.subjects =
+      '[{"id", "images": [<1 to 3 images>], "voice_id"}], 1 to 7 images in all: named subjects to cite in the prompt as @id (reference-to-video)';
   }
   if (rules.audio) {
     fields.audio = "boolean: generate audio with the video (Vidu's default true for Q3, which changes its price)";
     fields.voice_id = "voice of the generated speech, with audio";
-    fields.audio_type = "kind of audio, with audio (passed to Vidu as given)";
+    // NOT VERIFIED: no copy of Vidu's page found lists audio_type's values; one third-party client (a Vidu generator
+    // in a public repo, VIDU_AUDIO_TYPES) sends "all", "speech_only" or "sound_effect_only". Only its type is checked.
+    fields.audio_type = 'kind of audio, with audio: a string (e.g. "all", "speech_only", "sound_effect_only"; passed to Vidu as given)';
   } else fields.bgm = "boolean: add background music";
   return {
     spec: {
@@ -90,6 +96,14 @@ const LEGACY = { durations: [4, 8], default_duration: 4, resolutions: LEGACY_RES
 const EIGHT_SECONDS_720P = { 8: ["720p"] };
 const Q2 = { durations: seconds(1, 10), default_duration: 5, resolutions: Q_RES, aspect_ratios: RATIOS_Q };
 const Q3 = { durations: seconds(1, 16), default_duration: 5, resolutions: Q_RES, aspect_ratios: RATIOS_Q };
+/**
+ * viduq2-pro-fast: no copy of Vidu's own page naming it was found. Third-party restatements agree on image-to-video and
+ * start-end-to-video (ComfyUI's Vidu API nodes, Comfy-Org embedded-docs ViduImageToVideoNode / ViduStartEndToVideoNode),
+ * 720p or 1080p, default 720p, no 540p (shortapi.ai "540p is not supported in pro-fast mode", wavespeed.ai, vtrix.ai,
+ * jiekou.ai). Durations disagree: 1–8 s (wavespeed.ai image-to-video and start-end, vtrix.ai) or 1–10 s (novita.ai,
+ * shortapi.ai): only 1–8, which every source accepts, is advertised; 9 and 10 s are NOT VERIFIED.
+ */
+const Q2_PRO_FAST = { durations: seconds(1, 8), default_duration: 5, resolutions: ["720p", "1080p"], aspect_ratios: RATIOS_Q };
 /** Q3 makes audio by default ("audio" default true, "Only supported by Q3 models"); bgm is refused by q3. */
 const AUDIO = { audio: true };
 
@@ -119,6 +133,7 @@ export const VIDU_MODELS: ModelRow<ViduRules>[] = [
   vidu("viduq2", ["text2video", "reference2video"], Q2),
   vidu("viduq2-pro", ["img2video", "start-end2video", "reference2video"], Q2),
   vidu("viduq2-turbo", ["img2video", "start-end2video"], Q2),
+  vidu("viduq2-pro-fast", ["img2video", "start-end2video"], Q2_PRO_FAST),
   vidu("viduq3-pro", ["text2video", "img2video", "start-end2video"], Q3, AUDIO),
   vidu("viduq3-turbo", ["text2video", "img2video", "start-end2video"], Q3, AUDIO),
   vidu("viduq3-mix", ["reference2video"], { ...Q3, resolutions: ["720p", "1080p"] }, AUDIO),

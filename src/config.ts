@@ -40,18 +40,21 @@ const secret = v.pipe(
   v.transform((text) => text.trim() || null),
 );
 
-const duration = (name: keyof typeof DEFAULTS) =>
+/** A variable read by `parse` (which throws saying what is wrong), its message becoming the variable's issue. */
+const parsedBy = <T>(name: keyof typeof DEFAULTS, parse: (text: string) => T) =>
   v.pipe(
     orDefault(name),
     v.rawTransform(({ dataset, addIssue, NEVER }) => {
       try {
-        return parseDuration(dataset.value);
+        return parse(dataset.value);
       } catch (err) {
         addIssue({ message: (err as Error).message });
         return NEVER;
       }
     }),
   );
+
+const duration = (name: keyof typeof DEFAULTS) => parsedBy(name, parseDuration);
 
 const count = (name: keyof typeof DEFAULTS) =>
   v.pipe(orDefault(name), v.regex(/^\s*\d{1,9}\s*$/, "must be a whole number (0 means no limit)"), v.transform(Number));
@@ -180,17 +183,7 @@ const EnvSchema = v.object({
   ),
   URL_SIGNING_SECRET: secret,
   WEBHOOK_SECRET: secret,
-  POLL_INTERVALS: v.pipe(
-    orDefault("POLL_INTERVALS"),
-    v.rawTransform(({ dataset, addIssue, NEVER }) => {
-      try {
-        return parseDurations(dataset.value);
-      } catch (err) {
-        addIssue({ message: (err as Error).message });
-        return NEVER;
-      }
-    }),
-  ),
+  POLL_INTERVALS: parsedBy("POLL_INTERVALS", parseDurations),
   TASK_DEADLINE: duration("TASK_DEADLINE"),
   WATCHDOG_AFTER: duration("WATCHDOG_AFTER"),
   VIDEO_RETENTION: duration("VIDEO_RETENTION"),

@@ -36,7 +36,7 @@ export const generations = new Hono<AppEnv>()
       description: "Waits a few seconds for the vendor to accept the task, so a vendor's refusal of the request is this answer. Honours `Idempotency-Key`.",
       body: { schema: GenerationBody, examples: { kling: KLING_EXAMPLE, jimeng: JIMENG_EXAMPLE, vidu: VIDU_EXAMPLE } },
       ok: { description: "The task, processing.", schema: TaskObject },
-      errors: [400, 409, 413, 415, 422, 429, 502, 503],
+      errors: [400, 402, 403, 409, 413, 415, 422, 429, 502, 503],
     }),
     requireApiKey,
     maxBody,

@@ -93,19 +93,15 @@ export async function submitGeneration(
   if (admission.kind !== "go") return refusal(admission);
 
   const task = await createOrExplain(c.env, keys, idemKey, admission.taskId, () => createTask(env, caller.keyId, origin, request, admission.taskId));
-  if (task.state === "failed" && task.error) {
-    // The task ended before the vendor took it: that reason is the POST's own answer, also for a replay.
+  // A task that ended while its submission was in doubt (the vendor may have it: upstream_submission_unknown) is not a
+  // refusal: it is answered as the task it is, failed, so the client learns its id, and a retry replays it.
+  if (task.state === "failed" && task.error && !task.submit.open) {
+    // The vendor refused the request itself: that refusal is the POST's own answer, also for a replay.
     const { status, code, message } = task.error;
     const error = new ApiError(status, message, code, null);
     const answer = { status, body: JSON.stringify(errorPayload(c.req.path, error)) };
-    if (task.submit.open) {
-      // The vendor may have the task (its answer was lost): it stays listed, and a retry with the key replays this
-      // answer rather than submitting again.
-      await keys.settle(idemKey, answer);
-      throw error;
-    }
-    // A definite refusal: nothing exists at the vendor. A retry may try again when the trouble is the gateway's or
-    // the vendor account's (5xx); a refusal of the request itself (4xx) is replayed.
+    // Nothing exists at the vendor. A retry may try again when the trouble is the gateway's or the vendor account's
+    // (5xx); a refusal of the request itself (4xx) is replayed.
     await keys.forgetTask(task.id);
     if (status >= 500 && idemKey !== null) await keys.abandon(idemKey);
     else await keys.settle(idemKey, answer);

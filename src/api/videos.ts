@@ -28,7 +28,7 @@ export const videos = new Hono<AppEnv>()
       description: "The same task as POST /v1/video/generations; `input_reference` is the first frame.",
       body: { schema: VideoCreateBody, media: ["multipart/form-data", "application/json"], examples: { text: VIDEO_EXAMPLE } },
       ok: { description: "The video, queued or in progress.", schema: VideoObject },
-      errors: [400, 409, 413, 415, 422, 429, 502, 503],
+      errors: [400, 402, 403, 409, 413, 415, 422, 429, 502, 503],
     }),
     requireApiKey,
     maxBody,

@@ -1,4 +1,6 @@
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
+import type { AnyProvider } from "../../src/providers/types.ts";
+import { savePlan } from "../../src/storage/requests.ts";
 import { TEST_API_KEYS } from "../support/test-env.ts";
 
 const ORIGIN = "http://gateway.test";
@@ -31,4 +33,23 @@ export async function apiJson(path: string, init: Parameters<typeof api>[1] = {}
 /** The task once it leaves `processing`, held by the gateway's own `?wait=` (woken by the transition, not polled). */
 export async function waitForTask(id: string, timeoutS = 25): Promise<Json> {
   return (await apiJson(`/v1/video/generations/${id}?wait=${timeoutS}`)).body;
+}
+
+/** A task made directly on its TaskObject, as POST makes it, without its workflow. */
+export async function makeTask(provider: AnyProvider, model: string, prompt: string, deadlineMs = Date.now() + 120_000) {
+  const id = `vgt_lv${crypto.randomUUID().replaceAll("-", "")}`;
+  const row = provider.models.find((m) => m.spec.id === model)!;
+  const plan = provider.plan({ model, prompt, metadata: {} }, row, { taskId: id, callbackUrl: "http://gateway.test/cb", createdMs: Date.now() });
+  await savePlan(env.VIDEOS, id, plan);
+  const base = { id, owner: TEST_API_KEYS.alpha, model, vendor: provider.vendor, created_at: Math.floor(Date.now() / 1000), origin: "http://gateway.test" };
+  await env.TASKS.getByName(id).create({
+    ...base,
+    deadline_ms: deadlineMs,
+    user: null,
+    requested_seed: null,
+    price: 0,
+    webhook_url: null,
+    upstream_ref: plan.ref,
+  });
+  return id;
 }

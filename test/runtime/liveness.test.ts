@@ -10,15 +10,14 @@ import type { Env } from "../../src/env.ts";
 import { klingToken } from "../../src/providers/kling/auth.ts";
 import { kling } from "../../src/providers/kling/index.ts";
 import { KLING_MODELS } from "../../src/providers/kling/models.ts";
-import type { AnyProvider } from "../../src/providers/types.ts";
 import { vidu } from "../../src/providers/vidu/index.ts";
 import { VIDU_MODELS } from "../../src/providers/vidu/models.ts";
-import { loadPlan, savePlan } from "../../src/storage/requests.ts";
+import { loadPlan } from "../../src/storage/requests.ts";
 import { cancelTask } from "../../src/tasks/cancel.ts";
 import { ingestStep, pollStep } from "../../src/tasks/steps.ts";
 import { TEST_API_KEYS } from "../support/test-env.ts";
 import { until } from "../support/until.ts";
-import { apiJson, waitForTask } from "./helpers.ts";
+import { apiJson, makeTask, waitForTask } from "./helpers.ts";
 
 const SIM = env.KLING_BASE_URL!;
 const sim = async (path: string, init?: RequestInit) => (await fetch(`${SIM}${path}`, init)).json() as Promise<any>;
@@ -108,25 +107,6 @@ describe("a POST that fails part-way", () => {
     expect(await createsFor("kling", prompt)).toBe(1);
   });
 });
-
-/** A task made directly on its TaskObject, as POST makes it, without its workflow. */
-async function makeTask(provider: AnyProvider, model: string, prompt: string, deadlineMs = Date.now() + 120_000) {
-  const id = `vgt_lv${crypto.randomUUID().replaceAll("-", "")}`;
-  const row = provider.models.find((m) => m.spec.id === model)!;
-  const plan = provider.plan({ model, prompt, metadata: {} }, row, { taskId: id, callbackUrl: "http://gateway.test/cb", createdMs: Date.now() });
-  await savePlan(env.VIDEOS, id, plan);
-  const base = { id, owner: TEST_API_KEYS.alpha, model, vendor: provider.vendor, created_at: Math.floor(Date.now() / 1000), origin: "http://gateway.test" };
-  await env.TASKS.getByName(id).create({
-    ...base,
-    deadline_ms: deadlineMs,
-    user: null,
-    requested_seed: null,
-    price: 0,
-    webhook_url: null,
-    upstream_ref: plan.ref,
-  });
-  return id;
-}
 
 describe("a cancel during a submission", () => {
   it("still cancels the vendor's task once its id is known", async () => {

@@ -6,9 +6,9 @@ import { vendorTrouble } from "../../src/lib/errors.ts";
 import { klingToken } from "../../src/providers/kling/auth.ts";
 import { kling } from "../../src/providers/kling/index.ts";
 import { KLING_MODELS } from "../../src/providers/kling/models.ts";
-import { loadPlan, savePlan } from "../../src/storage/requests.ts";
+import { loadPlan } from "../../src/storage/requests.ts";
 import { WAKE_EVENT } from "../../src/tasks/workflow-control.ts";
-import { TEST_API_KEYS } from "../support/test-env.ts";
+import { makeTask } from "./helpers.ts";
 
 const step = {
   submit: (n: number) => `submit to the vendor (attempt ${n})`,
@@ -18,27 +18,7 @@ const step = {
 const SIM = env.KLING_BASE_URL!;
 
 /** A Kling task made directly on the TaskObject, as POST would make it, without starting its workflow. */
-async function makeTask(prompt: string, deadlineMs = Date.now() + 120_000): Promise<string> {
-  const id = `vgt_wf${crypto.randomUUID().replaceAll("-", "")}`;
-  const model = KLING_MODELS[0]!;
-  const plan = kling.plan({ model: model.spec.id, prompt, metadata: {} }, model, { taskId: id, callbackUrl: "http://gateway.test/cb", createdMs: Date.now() });
-  await savePlan(env.VIDEOS, id, plan);
-  await env.TASKS.getByName(id).create({
-    id,
-    owner: TEST_API_KEYS.alpha,
-    model: model.spec.id,
-    vendor: "kling",
-    created_at: Math.floor(Date.now() / 1000),
-    origin: "http://gateway.test",
-    deadline_ms: deadlineMs,
-    user: null,
-    requested_seed: null,
-    price: 0,
-    webhook_url: null,
-    upstream_ref: plan.ref,
-  });
-  return id;
-}
+const makeKlingTask = (prompt: string, deadlineMs?: number) => makeTask(kling, KLING_MODELS[0]!.spec.id, prompt, deadlineMs);
 
 const submissions = async (id: string): Promise<number> => {
   const stats = (await (await fetch(`${SIM}/__sim/stats`)).json()) as { kling: { byExternalId: Record<string, { calls: number }> } };
@@ -47,7 +27,7 @@ const submissions = async (id: string): Promise<number> => {
 
 describe("TaskWorkflow", () => {
   it("submits once, waits for the vendor, ingests and finishes the task", async () => {
-    const id = await makeTask("a plain run");
+    const id = await makeKlingTask("a plain run");
     await using instance = await introspectWorkflowInstance(env.TASK_WORKFLOW, id);
     await env.TASK_WORKFLOW.create({ id, params: { taskId: id } });
     expect(await instance.waitForStepResult({ name: step.submit(1) })).toEqual({ kind: "accepted" });
@@ -59,7 +39,7 @@ describe("TaskWorkflow", () => {
   });
 
   it("waits durably while the vendor is busy, then submits", async () => {
-    const id = await makeTask(`[sim:busy] ${crypto.randomUUID()}`);
+    const id = await makeKlingTask(`[sim:busy] ${crypto.randomUUID()}`);
     await using instance = await introspectWorkflowInstance(env.TASK_WORKFLOW, id);
     await instance.modify((m) => m.disableSleeps());
     await env.TASK_WORKFLOW.create({ id, params: { taskId: id } });
@@ -70,7 +50,7 @@ describe("TaskWorkflow", () => {
   });
 
   it("wakes on a callback event and confirms with a poll before the task moves", async () => {
-    const id = await makeTask("[sim:never] woken");
+    const id = await makeKlingTask("[sim:never] woken");
     await using instance = await introspectWorkflowInstance(env.TASK_WORKFLOW, id);
     await instance.modify((m) => m.mockEvent({ type: WAKE_EVENT, payload: { reason: "callback" } }));
     await env.TASK_WORKFLOW.create({ id, params: { taskId: id } });
@@ -82,7 +62,7 @@ describe("TaskWorkflow", () => {
   });
 
   it("fails the task with the last reason when the vendor keeps failing", async () => {
-    const id = await makeTask("transient forever");
+    const id = await makeKlingTask("transient forever");
     await using instance = await introspectWorkflowInstance(env.TASK_WORKFLOW, id);
     await instance.modify(async (m) => {
       await m.disableRetryDelays();
@@ -98,7 +78,7 @@ describe("TaskWorkflow", () => {
   });
 
   it("reports the gateway's own failure (here: its stored vendor request is gone) as its own, not the vendor's", async () => {
-    const id = await makeTask("no plan");
+    const id = await makeKlingTask("no plan");
     await env.VIDEOS.delete(`requests/${id}.json`);
     await using instance = await introspectWorkflowInstance(env.TASK_WORKFLOW, id);
     await instance.modify((m) => m.disableRetryDelays());
@@ -111,7 +91,7 @@ describe("TaskWorkflow", () => {
   });
 
   it("fails a task past TASK_DEADLINE with upstream_timeout and never submits it", async () => {
-    const id = await makeTask("too late", Date.now() - 1);
+    const id = await makeKlingTask("too late", Date.now() - 1);
     await using instance = await introspectWorkflowInstance(env.TASK_WORKFLOW, id);
     await env.TASK_WORKFLOW.create({ id, params: { taskId: id } });
     await instance.waitForStatus("complete");
@@ -120,7 +100,7 @@ describe("TaskWorkflow", () => {
   });
 
   it("after a lost submit answer, finds the earlier submission instead of paying twice", async () => {
-    const id = await makeTask("replayed");
+    const id = await makeKlingTask("replayed");
     const stub = env.TASKS.getByName(id);
     // An earlier attempt reached Kling (with our task id as external_task_id) but its answer was lost.
     await stub.beginSubmit();

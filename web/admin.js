@@ -194,18 +194,22 @@ function svg(tag, attrs, text) {
   return el;
 }
 
-/** Horizontal bars (they fit a phone's width with long labels), one per group; the table below has the figures. */
+/**
+ * Horizontal bars (they fit a phone's width with long labels), one per group; the table below has the figures. Drawn
+ * at the box's own width so the text stays legible on a phone.
+ */
 function barChart(bars, title) {
   if (bars.length === 0) return null;
-  const width = 600;
+  const width = Math.max(300, Math.min(760, $("chart").clientWidth || 600));
   const row = 22;
-  const labelW = 170;
+  const labelW = Math.min(170, Math.round(width * 0.34));
+  const chars = Math.floor(labelW / 7);
   const max = Math.max(1, ...bars.map((b) => b.value));
-  const chart = svg("svg", { viewBox: `0 0 ${width} ${bars.length * row + 4}`, role: "img", "aria-label": `${title} per group` });
+  const chart = svg("svg", { viewBox: `0 0 ${width} ${bars.length * row + 4}`, width, role: "img", "aria-label": `${title} per group` });
   bars.forEach((b, i) => {
     const y = i * row + 2;
     const w = ((width - labelW - 60) * b.value) / max;
-    const label = b.label.length > 26 ? `${b.label.slice(0, 25)}…` : b.label;
+    const label = b.label.length > chars ? `${b.label.slice(0, chars - 1)}…` : b.label;
     chart.append(svg("text", { x: labelW - 6, y: y + 14, "text-anchor": "end" }, label));
     const bar = svg("rect", { class: "bar", x: labelW, y, width: Math.max(w, b.value > 0 ? 1 : 0), height: row - 6, rx: 2 });
     bar.append(svg("title", {}, `${b.label}: ${b.value}`));
@@ -228,7 +232,8 @@ async function loadFailed() {
       [
         { label: "Task", cell: (t) => h("code", {}, t.task_id) },
         { label: "Model", cell: (t) => t.model },
-        { label: "Key", cell: (t) => h("code", {}, t.key_id) },
+        // Static keys' ids are 64 hex digits: the start tells them apart, the whole id is in the tooltip.
+        { label: "Key", cell: (t) => h("code", { title: t.key_id }, t.key_id.length > 16 ? `${t.key_id.slice(0, 12)}…` : t.key_id) },
         { label: "Error", cell: (t) => h("code", { class: "bad" }, t.error?.code ?? "—") },
         { label: "Message", cell: (t) => t.error?.message ?? "" },
         { label: "When", cell: (t) => when(t.completed_at ?? t.updated_at) },

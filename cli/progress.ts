@@ -4,7 +4,7 @@ import cliProgress from "cli-progress";
 
 const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
-export const drawsProgress = (): boolean => process.stderr.isTTY === true;
+const drawsProgress = (): boolean => process.stderr.isTTY === true;
 
 /** One self-redrawing status line: "⠙ vgt_… processing · 12 s". */
 export function statusLine(since: number): { update(text: string): void; stop(): void } {

@@ -27,6 +27,12 @@ module.exports = {
     layer("domain-stays-below-presentation", "^src/(tasks|keys)/", "^src/(api|workflow|present)/", "The domain does not know how it is shown or driven."),
     layer("presentation-stays-below-drivers", "^src/present/", "^src/(api|workflow)/", "Presentations are views of the domain, used by the drivers."),
     layer("drivers-are-independent", "^src/workflow/", "^src/api/", "The workflow does not use the HTTP layer."),
+    layer(
+      "cli-is-a-client-of-the-public-api",
+      "^cli/",
+      "^(src|simulator|scripts|test|bench)/",
+      "The CLI speaks to the gateway over HTTP like any other client; it may share types only.",
+    ),
     {
       name: "no-circular",
       severity: "error",
@@ -37,7 +43,7 @@ module.exports = {
       name: "no-test-or-tool-code-in-the-worker",
       severity: "error",
       from: { path: "^src/" },
-      to: { path: "^(test|simulator|scripts|bench)/" },
+      to: { path: "^(test|simulator|scripts|bench|cli)/" },
     },
   ],
   options: {

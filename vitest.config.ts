@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { gatewayVars } from "./scripts/local-stack.ts";
@@ -33,9 +34,24 @@ const scalarAsText = {
   },
 };
 
+/** wrangler.toml's other Text rule: the web pages' files. A virtual id keeps Vite's own CSS and JS handling off them. */
+const WEB_FILE = /\/web\/[\w-]+\.(html|js|css)$/;
+const TEXT_PREFIX = "\0web-text:";
+const webFilesAsText = {
+  name: "web-files-as-text",
+  enforce: "pre" as const,
+  resolveId(source: string, importer: string | undefined) {
+    if (importer && WEB_FILE.test(source)) return `${TEXT_PREFIX}${resolve(dirname(importer), source)}.txt`;
+  },
+  load(id: string) {
+    if (id.startsWith(TEXT_PREFIX)) return `export default ${JSON.stringify(readFileSync(id.slice(TEXT_PREFIX.length, -".txt".length), "utf8"))};`;
+  },
+};
+
 export default defineConfig({
   plugins: [
     scalarAsText,
+    webFilesAsText,
     cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, miniflare: { bindings: { ...bindings, TEST_MIGRATIONS: migrations } } }),
   ],
   test: {

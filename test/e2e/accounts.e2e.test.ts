@@ -1,9 +1,9 @@
 // Several accounts per vendor (API.md §13) through wrangler dev and the simulator: failover on refusals of the account,
 // never a second paid submission, the accepting account used for every later call, and the operator's view.
-import { createHmac, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCAL_ADMIN_KEY } from "../../scripts/local-stack.ts";
 import { SIM_ACCOUNTS } from "../../simulator/credentials.ts";
+import { viduSignedHeaders } from "../support/vidu-signer.ts";
 import { type E2E, type Json, startE2E } from "./stack.ts";
 
 let e2e: E2E;
@@ -117,22 +117,10 @@ describe("several accounts per vendor", () => {
 
     // A callback signed with account a's key (a real key of this gateway, but not this task's account) is refused.
     const url = simTask!.callbackUrl as string;
-    const date = new Date().toUTCString();
-    const nonce = randomUUID();
-    const u = new URL(url);
-    const text = `POST\n${u.pathname}\n${u.search.slice(1)}\nvidu\n${date}\nDate:${date}\nx-request-nonce:${nonce}\n`;
-    const signature = createHmac("sha256", SIM_ACCOUNTS.VIDU_ACCOUNTS[0]!.api_key).update(text).digest("base64");
     const forged = await e2e.api(url, {
       method: "POST",
       key: null,
-      headers: {
-        Date: date,
-        "x-request-nonce": nonce,
-        "X-HMAC-SIGNED-HEADERS": "Date;x-request-nonce",
-        "X-HMAC-ALGORITHM": "hmac-sha256",
-        "X-HMAC-ACCESS-KEY": "vidu",
-        "X-HMAC-SIGNATURE": signature,
-      },
+      headers: viduSignedHeaders(url, SIM_ACCOUNTS.VIDU_ACCOUNTS[0]!.api_key),
       json: { id: simTask!.id, state: "failed", err_code: "InternalServiceFailure", creations: [] },
     });
     expect(forged.status).toBe(401);

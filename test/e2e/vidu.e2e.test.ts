@@ -1,38 +1,18 @@
-import { createHmac, randomUUID } from "node:crypto";
+import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SAMPLE_VIDEO } from "../../simulator/assets/sample-info.ts";
 import { SIM_CREDENTIALS } from "../../simulator/credentials.ts";
 import { VIDU_EXAMPLE } from "../../src/api/examples.ts";
 import { until } from "../support/until.ts";
+import { viduSignedHeaders, viduSigningString } from "../support/vidu-signer.ts";
 import { type E2E, expectSampleVideoAt, type Json, startE2E } from "./stack.ts";
 
 const PORT = 18811;
 const SIM_PORT = 18812;
 
-// ---- an independent signer of Vidu callbacks (vendor-protocols.md §3.7), node:crypto only --------------------
-
-function signingString(method: string, url: string, date: string, nonce: string): string {
-  const u = new URL(url);
-  // The query exactly as registered (the gateway's callback URL carries only `token`, so no reordering can occur).
-  return `${method}\n${u.pathname}\n${u.search.slice(1)}\nvidu\n${date}\nDate:${date}\nx-request-nonce:${nonce}\n`;
-}
-
-function signedHeaders(url: string, opts: { secret?: string; date?: Date; nonce?: string } = {}): Record<string, string> {
-  const date = (opts.date ?? new Date()).toUTCString();
-  const nonce = opts.nonce ?? randomUUID();
-  const signature = createHmac("sha256", opts.secret ?? SIM_CREDENTIALS.VIDU_API_KEY)
-    .update(signingString("POST", url, date, nonce))
-    .digest("base64");
-  return {
-    "content-type": "application/json",
-    Date: date,
-    "x-request-nonce": nonce,
-    "X-HMAC-SIGNED-HEADERS": "Date;x-request-nonce",
-    "X-HMAC-ALGORITHM": "hmac-sha256",
-    "X-HMAC-ACCESS-KEY": "vidu",
-    "X-HMAC-SIGNATURE": signature,
-  };
-}
+/** A Vidu callback signed with the simulator's key, unless another `secret` is given. */
+const signedHeaders = (url: string, opts: { secret?: string; date?: Date; nonce?: string } = {}) =>
+  viduSignedHeaders(url, opts.secret ?? SIM_CREDENTIALS.VIDU_API_KEY, opts);
 
 let e2e: E2E;
 
@@ -57,7 +37,7 @@ describe("the test's own Vidu signer", () => {
   it("reproduces the documented signature example (§3.7 test vector)", () => {
     const date = "Tue, 06 May 2025 12:09:42 GMT";
     const nonce = "123e4567-e89b-12d3-a456-426614174000";
-    const text = signingString("POST", "http://127.0.0.1:8080/vidu/callback?name=james&age=36", date, nonce);
+    const text = viduSigningString("POST", "http://127.0.0.1:8080/vidu/callback?name=james&age=36", date, nonce);
     expect(text).toBe(
       "POST\n/vidu/callback\nname=james&age=36\nvidu\nTue, 06 May 2025 12:09:42 GMT\nDate:Tue, 06 May 2025 12:09:42 GMT\nx-request-nonce:123e4567-e89b-12d3-a456-426614174000\n",
     );

@@ -6,6 +6,11 @@
 // Targets: at most 128 MiB above the baseline, and no growth from 250 to 500 MiB.
 //
 //   npx node bench/memory.ts [--sizes 250,500] [--no-attribution]
+//   npx node bench/memory.ts --ingest-rounds 5 [--size-mib 300]
+//
+// --ingest-rounds N: only the ingest ratio, N rounds in alternating order, each with fresh processes and state: the
+// gateway's growth during ingest (peak − idle, no Content-Length) over the baseline's growth while it stores the same
+// bytes; medians of both and their ratio (target ≤ 1.5).
 //
 // Each phase runs in a freshly started wrangler dev (the gateway is restarted on the same state between ingest and
 // serving), so memory left over from one phase never counts for the next. Unless --no-attribution, it also runs
@@ -22,9 +27,18 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
 import { LOCAL_API_KEY, type Stack, startStack } from "../scripts/local-stack.ts";
-import { row } from "./stats.ts";
+import { SIM_CREDENTIALS } from "../simulator/credentials.ts";
+import { klingToken } from "../src/providers/kling/auth.ts";
+import { median, row } from "./stats.ts";
 
-const { values: args } = parseArgs({ options: { sizes: { type: "string", default: "250,500" }, "no-attribution": { type: "boolean", default: false } } });
+const { values: args } = parseArgs({
+  options: {
+    sizes: { type: "string", default: "250,500" },
+    "no-attribution": { type: "boolean", default: false },
+    "ingest-rounds": { type: "string" },
+    "size-mib": { type: "string", default: "300" },
+  },
+});
 const MiB = 2 ** 20;
 const SIZES = args.sizes.split(",").map(Number);
 const PORTS = { port: 18845, simPort: 18846, baseline: 18847 };
@@ -337,6 +351,105 @@ async function runSize(sizeMiB: number, attribution: boolean): Promise<SizeResul
     await stack?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The gateway's and the baseline's growth while storing `sizeMiB` (no Content-Length), round after round. */
+async function ingestRounds(sizeMiB: number, rounds: number): Promise<void> {
+  const size = sizeMiB * MiB;
+  const growth = { gateway: [] as number[], baseline: [] as number[] };
+  const table = [row(["round", "order", "gateway growth", "baseline growth", "gateway / baseline"]), row(["---:", "---", "---:", "---:", "---:"])];
+  for (let round = 1; round <= rounds; round++) {
+    const dir = mkdtempSync(join(tmpdir(), "vgw-bench-memory-"));
+    const sampler = new Sampler();
+    let stack: Stack | undefined;
+    let baseline: ChildProcess | undefined;
+    try {
+      stack = await startStack({
+        port: PORTS.port,
+        simPort: PORTS.simPort,
+        persistTo: join(dir, "gateway"),
+        vars: { POLL_INTERVALS: "1s" },
+        simEnv: { SIM_DELAY_MS: "300" },
+      });
+      const s = stack;
+      await fetch(`${s.simUrl}/__sim/config`, { method: "PUT", body: JSON.stringify({ sizeBytes: size, chunked: true }) });
+      const source = await simVideo(s);
+      const measureGateway = async () => {
+        await sampler.watch("gateway", s.gateway.pid!);
+        await api(s, "/v1/models");
+        await sleep(2000);
+        const idle = (await sampler.read("gateway")).last;
+        let task: Record<string, any> = {};
+        const m = await measure(sampler, "gateway", async () => {
+          const created = await api(s, "/v1/video/generations", {
+            method: "POST",
+            body: JSON.stringify({ model: "kling-v1", prompt: `memory round ${round}` }),
+          });
+          do task = await api(s, `/v1/video/generations/${created.task_id}?wait=5`);
+          while (task.status === "processing");
+        });
+        if (task.status !== "succeeded") throw new Error(`ingest failed: ${JSON.stringify(task.error)}`);
+        growth.gateway.push(m.peak - idle);
+      };
+      const measureBaseline = async () => {
+        baseline = await startBaseline(join(dir, "baseline"));
+        await sampler.watch("baseline", baseline.pid!);
+        await drain(`http://127.0.0.1:${PORTS.baseline}/object?key=warm-up`);
+        await sleep(2000);
+        const idle = (await sampler.read("baseline")).last;
+        const m = await measure(sampler, "baseline", async () => {
+          const r = await drain(`http://127.0.0.1:${PORTS.baseline}/store?${BASELINE_STORE.query}&key=video&length=${size}&src=${encodeURIComponent(source)}`, {
+            method: "POST",
+          });
+          if (r.status !== 200) throw new Error(`baseline store: ${r.status} ${r.body}`);
+        });
+        growth.baseline.push(m.peak - idle);
+        await stopGroup(baseline);
+        baseline = undefined;
+      };
+      const order = round % 2 ? ["gateway", "baseline"] : ["baseline", "gateway"];
+      for (const who of order) await (who === "gateway" ? measureGateway() : measureBaseline());
+      const [g, b] = [growth.gateway.at(-1)!, growth.baseline.at(-1)!];
+      table.push(row([round, order.join(" → "), fmt(g), fmt(b), (g / b).toFixed(2)]));
+      console.log(table.at(-1));
+    } finally {
+      await sampler.close();
+      await stopGroup(baseline);
+      await stack?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const [g, b] = [median(growth.gateway), median(growth.baseline)];
+  table.push(row(["**median**", "", `**${fmt(g)}**`, `**${fmt(b)}**`, `**${(g / b).toFixed(2)}**`]));
+  console.log(`\nIngest of ${sizeMiB} MiB without Content-Length: RSS growth (peak − idle, MiB) of the workerd processes (${new Date().toISOString()})\n`);
+  console.log(table.join("\n"));
+  console.log(`\ngateway / baseline growth = ${(g / b).toFixed(2)} (target <= 1.5: ${g / b <= 1.5 ? "met" : "MISSED"})`);
+}
+
+/** A finished video at the simulator (created straight through Kling's API), for the baseline to store. */
+async function simVideo(stack: Stack): Promise<string> {
+  const authorization = `Bearer ${await klingToken(SIM_CREDENTIALS.KLING_ACCESS_KEY, SIM_CREDENTIALS.KLING_SECRET_KEY)}`;
+  const headers = { authorization, "content-type": "application/json" };
+  const created = (await (
+    await fetch(`${stack.simUrl}/v1/videos/text2video`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ model_name: "kling-v1", prompt: "memory baseline" }),
+    })
+  ).json()) as { data: { task_id: string } };
+  for (;;) {
+    await sleep(300);
+    const task = (await (await fetch(`${stack.simUrl}/v1/videos/text2video/${created.data.task_id}`, { headers })).json()) as {
+      data: { task_status: string; task_result?: { videos: { url: string }[] } };
+    };
+    if (task.data.task_status === "succeed") return task.data.task_result!.videos[0]!.url;
+    if (task.data.task_status === "failed") throw new Error("the simulator failed the baseline's video");
+  }
+}
+
+if (args["ingest-rounds"] !== undefined) {
+  await ingestRounds(Number(args["size-mib"]), Number(args["ingest-rounds"]));
+  process.exit(0);
 }
 
 const results: SizeResult[] = [];

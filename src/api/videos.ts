@@ -9,7 +9,7 @@ import { deliver } from "./content.ts";
 import { ApiError } from "./errors.ts";
 import { VIDEO_EXAMPLE } from "./examples.ts";
 import { LIST_QUERY, listTasks, page } from "./listing.ts";
-import { ownedTask } from "./owned-task.ts";
+import { forgetFinishedTask, ownedTask } from "./owned-task.ts";
 import { maxBody } from "./request-body.ts";
 import { documented } from "./route-docs.ts";
 import { VideoCreateBody } from "./schemas.ts";
@@ -80,7 +80,9 @@ export const videos = new Hono<AppEnv>()
     async (c) => {
       const id = c.req.param("id");
       const task = await ownedTask(c.env, id, c.var.caller.keyId);
-      if (!(await deleteTask(c.env, task))) {
+      const deleted = await deleteTask(c.env, task);
+      forgetFinishedTask(id);
+      if (!deleted) {
         throw new ApiError(
           409,
           `Video ${id} is still ${presentVideo(c.var.config, task).status}; only a completed or failed video can be deleted.`,

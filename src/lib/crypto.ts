@@ -8,9 +8,24 @@ export async function sha256Hex(data: string | Uint8Array): Promise<string> {
   return toHex(await crypto.subtle.digest("SHA-256", typeof data === "string" ? encoder.encode(data) : data));
 }
 
+const importHmac = (raw: Uint8Array) => crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+
+/** Keys given as text are a handful of configured secrets, signed with on every read of a task: imported once. */
+const textKeys = new Map<string, Promise<CryptoKey>>();
+const TEXT_KEYS = 64;
+
+function textKey(key: string): Promise<CryptoKey> {
+  let imported = textKeys.get(key);
+  if (!imported) {
+    if (textKeys.size >= TEXT_KEYS) textKeys.clear();
+    imported = importHmac(encoder.encode(key));
+    textKeys.set(key, imported);
+  }
+  return imported;
+}
+
 export async function hmacSha256(key: string | Uint8Array, data: string): Promise<Uint8Array> {
-  const raw = typeof key === "string" ? encoder.encode(key) : key;
-  const cryptoKey = await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const cryptoKey = await (typeof key === "string" ? textKey(key) : importHmac(key));
   return new Uint8Array(await crypto.subtle.sign("HMAC", cryptoKey, encoder.encode(data)));
 }
 

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
+import { timing } from "hono/timing";
 import { account } from "./api/account.ts";
 import { admin } from "./api/admin.ts";
 import { adminAccounts } from "./api/admin-accounts.ts";
@@ -30,6 +31,9 @@ app.use(async (c, next) => {
   c.set("config", cfg);
   await next();
 });
+
+// A create's stages as Server-Timing (src/api/submit-generation.ts): where a slow POST spends its time, for anyone.
+for (const create of ["/v1/video/generations", "/v1/videos"]) app.use(create, timing({ crossOrigin: true }));
 
 app.route("/v1/video/generations", content);
 app.route("/v1/video/generations", generations);

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
+import { endTime, startTime } from "hono/timing";
 import type { Admission, KeyObject } from "../keys/key-object.ts";
-import { createTask, newTaskId, type TaskRequest } from "../tasks/create.ts";
+import { createTask, newTaskId, type StageTimer, type TaskRequest } from "../tasks/create.ts";
 import type { TaskRecord } from "../tasks/task-record.ts";
 import type { AppEnv } from "./app-env.ts";
 import { ApiError, errorPayload } from "./errors.ts";
@@ -89,10 +90,19 @@ export async function submitGeneration(
   }
   const idemKey = idempotencyKey(c.req.header("idempotency-key"));
   const keys = env.KEYS.getByName(caller.keyId);
-  const admission = await keys.admit(idemKey, bodySha, caller.limits, newTaskId());
+  // Each stage in the answer's Server-Timing header: where a slow POST spent its time (bench/hot-paths.ts sums them).
+  const time: StageTimer = async (stage, work) => {
+    startTime(c, stage);
+    try {
+      return await work();
+    } finally {
+      endTime(c, stage);
+    }
+  };
+  const admission = await time("admit", async () => keys.admit(idemKey, bodySha, caller.limits, newTaskId()));
   if (admission.kind !== "go") return refusal(admission);
 
-  const task = await createOrExplain(c.env, keys, idemKey, admission.taskId, () => createTask(env, caller.keyId, origin, request, admission.taskId));
+  const task = await createOrExplain(c.env, keys, idemKey, admission.taskId, () => createTask(env, caller.keyId, origin, request, admission.taskId, time));
   // A task that ended while its submission was in doubt (the vendor may have it: upstream_submission_unknown) is not a
   // refusal: it is answered as the task it is, failed, so the client learns its id, and a retry replays it.
   if (task.state === "failed" && task.error && !task.submit.open) {
@@ -109,8 +119,10 @@ export async function submitGeneration(
   }
   const body = JSON.stringify(await present(task));
   // The task runs whatever happens to this record: a retry with the key then carries on with the same task.
-  await keys
-    .settle(idemKey, { status: 200, body })
-    .catch((err: Error) => console.error(`task ${task.id}: its Idempotency-Key was not settled: ${err.message}`));
+  if (idemKey !== null) {
+    await time("settle", async () => keys.settle(idemKey, { status: 200, body })).catch((err: Error) =>
+      console.error(`task ${task.id}: its Idempotency-Key was not settled: ${err.message}`),
+    );
+  }
   return c.body(body, 200, { "content-type": "application/json" });
 }

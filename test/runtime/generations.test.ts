@@ -87,6 +87,9 @@ describe("a Kling task end to end inside the runtime", () => {
     const created = await apiJson("/v1/video/generations", { method: "POST", json: KLING_EXAMPLE });
     expect(created.status).toBe(200);
     expect(created.body).toMatchObject({ status: "processing", model: "kling-v1", url: null, error: null });
+    // Where the POST spent its time, stage by stage (bench/hot-paths.ts sums these).
+    const stages = [...(created.response.headers.get("server-timing") ?? "").matchAll(/(\w+);dur=[\d.]+/g)].map((m) => m[1]);
+    expect(stages).toEqual(["admit", "reserve", "plan", "task", "workflow", "accept", "total"]);
     const id = created.body.task_id as string;
     expect((await workflows.get()).length).toBe(1);
 

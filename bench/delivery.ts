@@ -28,15 +28,18 @@ const auth = { authorization: `Bearer ${LOCAL_API_KEY}` };
 
 /** GETs `url` with a plain node:http client, discarding the body; bytes, seconds and response headers. */
 function timedGet(url: string, headers: Record<string, string> = {}, sink?: (chunk: Buffer) => void) {
-  return new Promise<{ bytes: number; seconds: number; status: number; headers: Record<string, unknown> }>((resolve, reject) => {
+  return new Promise<{ bytes: number; seconds: number; firstByteS: number; status: number; headers: Record<string, unknown> }>((resolve, reject) => {
     const started = process.hrtime.bigint();
+    const since = () => Number(process.hrtime.bigint() - started) / 1e9;
     get(url, { headers, agent: false }, (res) => {
       let bytes = 0;
+      let firstByteS = 0;
       res.on("data", (chunk: Buffer) => {
+        if (bytes === 0) firstByteS = since();
         bytes += chunk.length;
         sink?.(chunk);
       });
-      res.on("end", () => resolve({ bytes, seconds: Number(process.hrtime.bigint() - started) / 1e9, status: res.statusCode ?? 0, headers: res.headers }));
+      res.on("end", () => resolve({ bytes, seconds: since(), firstByteS, status: res.statusCode ?? 0, headers: res.headers }));
       res.on("error", reject);
     }).on("error", reject);
   });
@@ -126,9 +129,10 @@ try {
   type Name = (typeof names)[number];
   await timedGet(plainUrl); // warm-up, not counted
   const results: Record<Name, number[]> = { cold: [], warm: [], "R2 path": [], plain: [] };
+  const coldFirstByte: number[] = [];
   const lines = [
-    row(["round", "order", ...names.map((n) => `${n} MiB/s`), "cold / plain", "warm / plain"]),
-    row(["---:", "---", ...names.map(() => "---:"), "---:", "---:"]),
+    row(["round", "order", ...names.map((n) => `${n} MiB/s`), "cold first byte ms", "cold / plain", "warm / plain"]),
+    row(["---:", "---", ...names.map(() => "---:"), "---:", "---:", "---:"]),
   ];
   for (let round = 1; round <= ROUNDS; round++) {
     const fresh = await api(stack, "/v1/video/generations", { method: "POST", body: JSON.stringify({ model: "kling-v1", prompt: `delivery round ${round}` }) });
@@ -142,24 +146,27 @@ try {
       "R2 path": () => timedGet(video.url, { "if-range": freshEtag }),
       plain: () => timedGet(plainUrl),
     };
-    // cold must come before warm; the others take turns before, between and after them.
-    const gateway: Name[] = ["cold", "warm"];
-    const others: Name[] = round % 2 ? ["R2 path", "plain"] : ["plain", "R2 path"];
-    const order = [...gateway];
-    order.splice(round % 3, 0, others[0]!);
-    order.splice((round + 1) % 4, 0, others[1]!);
+    // cold comes before warm; the others take turns before, between and after them.
+    const orders: Name[][] = [
+      ["plain", "cold", "warm", "R2 path"],
+      ["cold", "R2 path", "warm", "plain"],
+      ["R2 path", "cold", "plain", "warm"],
+      ["cold", "warm", "plain", "R2 path"],
+    ];
+    const order = orders[(round - 1) % orders.length]!;
     const speeds: Partial<Record<Name, number>> = {};
     for (const name of order) {
       const r = await contenders[name]();
       if (r.bytes !== SIZE || r.status !== 200) throw new Error(`${name}: ${r.status}, ${r.bytes} bytes`);
       speeds[name] = SIZE / MiB / r.seconds;
       results[name].push(speeds[name]!);
-      if (name === "cold") await sleep(500); // the fill's last write lands before the warm read
+      if (name === "cold") coldFirstByte.push(r.firstByteS);
     }
     const line = row([
       round,
       order.join(" → "),
       ...names.map((n) => speeds[n]!.toFixed(0)),
+      (coldFirstByte.at(-1)! * 1000).toFixed(0),
       (speeds.cold! / speeds.plain!).toFixed(2),
       (speeds.warm! / speeds.plain!).toFixed(2),
     ]);
@@ -169,7 +176,16 @@ try {
   const med = Object.fromEntries(names.map((n) => [n, median(results[n])])) as Record<Name, number>;
   const cold = med.cold / med.plain;
   const warm = med.warm / med.plain;
-  lines.push(row(["**median**", "", ...names.map((n) => `**${med[n].toFixed(0)}**`), `**${cold.toFixed(2)}**`, `**${warm.toFixed(2)}**`]));
+  lines.push(
+    row([
+      "**median**",
+      "",
+      ...names.map((n) => `**${med[n].toFixed(0)}**`),
+      `**${(median(coldFirstByte) * 1000).toFixed(0)}**`,
+      `**${cold.toFixed(2)}**`,
+      `**${warm.toFixed(2)}**`,
+    ]),
+  );
   console.log(`\nDelivery of ${SIZE / MiB} MiB, ${ROUNDS} rounds (node:http client, loopback, ${new Date().toISOString()})\n`);
   console.log(lines.join("\n"));
   console.log(

@@ -46,7 +46,7 @@ export function videoCacheControl(scope: "public" | "private", maxAgeS: number):
 }
 
 /** The headers of a stored video, for a full answer and for the copy kept in the edge cache. */
-function videoHeaders(object: R2Object, cacheControl: string): Headers {
+export function videoHeaders(object: R2Object, cacheControl: string): Headers {
   return new Headers({
     "content-type": "video/mp4",
     "accept-ranges": "bytes",

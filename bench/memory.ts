@@ -188,6 +188,17 @@ async function stopGroup(child: ChildProcess | undefined) {
   await gone;
 }
 
+/** The gateway and the simulator, with state under `dir` (a fast render and poll: ingest is what is measured). */
+function startGatewayStack(dir: string): Promise<Stack> {
+  return startStack({
+    port: PORTS.port,
+    simPort: PORTS.simPort,
+    persistTo: join(dir, "gateway"),
+    vars: { POLL_INTERVALS: "1s" },
+    simEnv: { SIM_DELAY_MS: "300" },
+  });
+}
+
 // ---- the work -------------------------------------------------------------------------------------------------
 
 const auth = { authorization: `Bearer ${LOCAL_API_KEY}` };
@@ -264,13 +275,7 @@ async function runSize(sizeMiB: number, attribution: boolean): Promise<SizeResul
   };
   try {
     console.log(`\n[${sizeMiB} MiB] gateway on ${PORTS.port}, simulator on ${PORTS.simPort}, baseline Worker on ${PORTS.baseline}`);
-    stack = await startStack({
-      port: PORTS.port,
-      simPort: PORTS.simPort,
-      persistTo: join(dir, "gateway"),
-      vars: { POLL_INTERVALS: "1s" },
-      simEnv: { SIM_DELAY_MS: "300" },
-    });
+    stack = await startGatewayStack(dir);
     const s = stack;
     const warmGateway = () => api(s, "/v1/models");
     let idle = await settle("gateway", s.gateway.pid!, warmGateway);
@@ -369,13 +374,7 @@ async function ingestRounds(sizeMiB: number, rounds: number): Promise<void> {
     let stack: Stack | undefined;
     let baseline: ChildProcess | undefined;
     try {
-      stack = await startStack({
-        port: PORTS.port,
-        simPort: PORTS.simPort,
-        persistTo: join(dir, "gateway"),
-        vars: { POLL_INTERVALS: "1s" },
-        simEnv: { SIM_DELAY_MS: "300" },
-      });
+      stack = await startGatewayStack(dir);
       const s = stack;
       await fetch(`${s.simUrl}/__sim/config`, { method: "PUT", body: JSON.stringify({ sizeBytes: size, chunked: true }) });
       const source = await simVideo(s);

@@ -46,8 +46,10 @@ describe("the docs page in a real browser", () => {
       await page.getByText("Create a video generation task", { exact: true }).first().waitFor({ timeout: 30_000 });
       await page.getByText("OpenAI-compatible", { exact: true }).first().click();
       await page.getByText("Create a video (OpenAI's videos.create)", { exact: true }).first().waitFor({ timeout: 10_000 });
-      const text = (await page.locator("body").textContent()) ?? "";
-      for (const path of ["/v1/video/generations/{id}/cancel", "/v1/videos/{id}/content", "/v1/models"]) expect(text).toContain(path);
+      // Scalar renders the operations a few at a time after the first headings: wait for each path to appear.
+      for (const path of ["/v1/video/generations/{id}/cancel", "/v1/videos/{id}/content", "/v1/models"]) {
+        await expect.poll(async () => (await page.locator("body").textContent()) ?? "", { timeout: 20_000 }).toContain(path);
+      }
       await page.waitForTimeout(2_000); // time for any late request to show up below
       if (process.env.DOCS_SCREENSHOT) await page.screenshot({ path: process.env.DOCS_SCREENSHOT });
 
